@@ -1,0 +1,65 @@
+"""Grid-search the fusion weights on the dev questions only; print how the held-out sets fare.
+
+    python bench/tune_fusion.py ../shared/eval/dev_questions.jsonl eval/extra_questions.jsonl
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from rag.evaluate import read_questions, squash
+from rag.retriever import Retriever, _all_scores
+
+
+def features(retriever: Retriever, questions: list[dict]) -> list[dict]:
+    state = retriever._current()
+    queries = [retriever.analyse(q["q"]) for q in questions]
+    vectors = retriever.encoder.encode_queries([q.text for q in queries])
+    n = len(state.passages)
+    rows = []
+    for q, query, v in zip(questions, queries, vectors, strict=True):
+        p = _all_scores(state.index.faiss, v, n)
+        s_all = _all_scores(state.sentence_vectors, v, len(state.sentences))
+        s = p.copy()
+        for j, (i, _, _) in enumerate(state.sentences):
+            s[i] = s_all[j] if j == 0 or state.sentences[j - 1][0] != i else max(s[i], s_all[j])
+        bm = state.bm25.scores(query.terms)
+        lex = bm / bm.max() if bm.max() > 0 else bm
+        gold = [squash(g) for g in q["gold"]]
+        ok = np.array([any(g in squash(x.text) for g in gold) for x in state.passages])
+        rows.append({"p": p, "s": s, "lex": lex, "ok": ok, "lang": q["lang"]})
+    return rows
+
+
+def metrics(rows, sw, lw):
+    r1 = r5 = mrr = 0.0
+    for r in rows:
+        score = (1 - sw) * r["p"] + sw * r["s"] + lw * r["lex"]
+        order = np.argsort(-score, kind="stable")
+        rank = int(np.nonzero(r["ok"][order])[0][0]) + 1
+        r1 += rank == 1
+        r5 += rank <= 5
+        mrr += 1 / rank if rank <= 10 else 0
+    n = len(rows)
+    return r1 / n, r5 / n, mrr / n
+
+
+def main() -> None:
+    retriever = Retriever()
+    dev = features(retriever, read_questions(Path(sys.argv[1])))
+    held = [features(retriever, read_questions(Path(f))) for f in sys.argv[2:]]
+    results = []
+    for sw in np.arange(0, 1.01, 0.1):
+        for lw in [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15]:
+            results.append((metrics(dev, sw, lw), sw, lw))
+    results.sort(key=lambda x: (x[0][2], x[0][0]), reverse=True)
+    for (r1, r5, mrr), sw, lw in results[:12]:
+        extra = "  ".join("held R@1 %.2f R@5 %.2f MRR %.3f" % metrics(h, sw, lw) for h in held)
+        print(f"sentence {sw:.1f} lexical {lw:.2f}: dev R@1 {r1:.2f} R@5 {r5:.2f} MRR {mrr:.3f}  {extra}")
+
+
+if __name__ == "__main__":
+    main()

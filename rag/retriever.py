@@ -1,0 +1,238 @@
+"""Hybrid retrieval: dense e5 (passage and best sentence) plus BM25 where lexical evidence exists.
+
+    >>> r = Retriever()                       # loads (or builds) the default index once
+    >>> hits = r.search("What did Sun Huaqin propose for SMEs?", k=5)
+    >>> hits[0].section, hits[0].start, hits[0].end, hits[0].evidence
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bridge import Dictionary, PinyinNames
+from .chunk import Passage
+from .config import Settings
+from .embed import Encoder, SentenceTransformerEncoder
+from .errors import IndexError_, QuestionError
+from .index import Index, build_index, current_build, load_index, stale_reasons
+from .lexical import BM25Index, cjk_ratio, tokenize
+
+MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
+# Fusion weights, chosen on the dev questions only (see README "How retrieval works").
+SENTENCE_WEIGHT = 0.1  # dense = (1-w) * passage cosine + w * best sentence cosine
+LEXICAL_WEIGHT = 0.02  # bonus for the passage with the most lexical evidence, in cosine units
+EVIDENCE_TERM_BONUS = 0.01  # per query term found in a sentence, when choosing the evidence
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage, its scores, and the sentence that best answers the question."""
+
+    passage: Passage
+    rank: int
+    score: float
+    dense: float
+    lexical: float  # normalised BM25 in [0, 1]; 0 when the question has no lexical evidence
+    evidence_start: int  # document offsets of the evidence sentence
+    evidence_end: int
+
+    text = property(lambda self: self.passage.text)
+    doc = property(lambda self: self.passage.doc)
+    title = property(lambda self: self.passage.title)
+    section = property(lambda self: self.passage.section)
+    start = property(lambda self: self.passage.start)
+    end = property(lambda self: self.passage.end)
+
+    @property
+    def evidence(self) -> str:
+        p = self.passage
+        return p.text[self.evidence_start - p.start : self.evidence_end - p.start]
+
+    def to_dict(self) -> dict:
+        p = self.passage
+        return {"rank": self.rank, "score": round(self.score, 4), "doc": p.doc, "title": p.title,
+                "section": p.section, "position": p.position, "start": p.start, "end": p.end,
+                "text": p.text, "evidence": self.evidence, "evidence_start": self.evidence_start,
+                "evidence_end": self.evidence_end, "id": p.id}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A cleaned question and the lexical terms found for it."""
+
+    text: str
+    lang: str  # "zh" or "en"
+    terms: tuple[str, ...]  # Chinese tokens for BM25 (the question's own, or bridged)
+    names: tuple[str, ...]  # Chinese names spelled in pinyin in the question
+    truncated: bool
+
+
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def clean_question(question: str) -> tuple[str, bool]:
+    """Strip control and zero-width characters, collapse spaces, cut to MAX_QUESTION_CHARS."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFC", question)).split())
+    if not any(c.isalnum() for c in text):
+        raise QuestionError("the question is empty: type a question about the text")
+    truncated = len(text) > MAX_QUESTION_CHARS
+    return text[:MAX_QUESTION_CHARS], truncated
+
+
+class _Searchable:
+    """An index plus what queries need from it: sentence spans, BM25 and the bridges."""
+
+    def __init__(self, index: Index):
+        import faiss
+
+        from .chunk import sentence_spans
+
+        self.index = index
+        self.passages = index.passages
+        # sentences of multi-sentence passages, in the order their vectors were stored
+        self.sentences: list[tuple[int, int, int]] = []  # (passage index, doc start, doc end)
+        self.passage_sentences: list[list[tuple[int, int]]] = []
+        for i, p in enumerate(self.passages):
+            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)] or [(p.start, p.end)]
+            self.passage_sentences.append(spans)
+            if len(spans) > 1:
+                self.sentences += [(i, a, b) for a, b in spans]
+        sentence_file = index.path / "sentences.faiss"
+        self.sentence_vectors = faiss.read_index(str(sentence_file)) if sentence_file.exists() else None
+        if self.sentence_vectors is not None and self.sentence_vectors.ntotal != len(self.sentences):
+            raise IndexError_(f"index in {index.path} has {self.sentence_vectors.ntotal} sentence "
+                              f"vectors for {len(self.sentences)} sentences: run `rag index --full`")
+        self.bm25 = BM25Index([p.text for p in self.passages])
+        self.names = PinyinNames(p.text for p in self.passages)
+        self.dictionary = Dictionary("\n".join(p.text for p in self.passages))
+
+
+class Retriever:
+    """Load an index once and answer many questions; picks up a newer index between queries."""
+
+    def __init__(self, settings: Settings | None = None, encoder: Encoder | None = None,
+                 auto_build: bool = True, progress: Callable[[str], None] = print):
+        self.settings = settings or Settings.from_env()
+        self.encoder = encoder or SentenceTransformerEncoder(self.settings, progress)
+        self.auto_build = auto_build
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._state: _Searchable | None = None
+        self._loaded_build: str | None = None
+
+    # -- index lifecycle -------------------------------------------------------------------------
+    def _current(self) -> _Searchable:
+        """The searchable index, (re)loaded when the live build changed since the last query."""
+        build = current_build(self.settings.index_dir)
+        name = build.name if build else None
+        if self._state is not None and name == self._loaded_build:
+            return self._state
+        with self._lock:
+            if self._state is None or name != self._loaded_build:
+                self._state = self._load()
+                self._loaded_build = self._state.index.path.name
+        return self._state
+
+    def _load(self) -> _Searchable:
+        try:
+            index = load_index(self.settings.index_dir)
+            reasons = stale_reasons(index.manifest, self.settings)
+        except IndexError_:
+            if not self.auto_build:
+                raise
+            reasons = ["no usable index"]
+        if reasons:
+            if not self.auto_build:
+                raise IndexError_(f"index in {self.settings.index_dir} is out of date ("
+                                  + "; ".join(reasons) + "): run `rag index`")
+            self._progress("building the index: " + "; ".join(reasons))
+            report = build_index(self.settings, self.encoder)
+            for warning in report.warnings:
+                self._progress(warning)
+            index = load_index(self.settings.index_dir)
+        return _Searchable(index)
+
+    def reload(self) -> None:
+        """Forget the loaded index; the next query loads the live one."""
+        with self._lock:
+            self._state, self._loaded_build = None, None
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self._current().passages
+
+    # -- queries ---------------------------------------------------------------------------------
+    def analyse(self, question: str) -> Query:
+        """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
+        state = self._current()
+        text, truncated = clean_question(question)
+        if cjk_ratio(text) >= 0.3:
+            lang, terms = "zh", tokenize(text)
+        else:
+            lang, terms = "en", state.dictionary.translate(text)
+        names = state.names.find(text)
+        for name in names:
+            terms += tokenize(name)
+        return Query(text, lang, tuple(dict.fromkeys(terms)), tuple(names), truncated)
+
+    def search(self, question: str, k: int = 5) -> list[Hit]:
+        return self.search_batch([question], k)[0]
+
+    def search_batch(self, questions: Sequence[str], k: int = 5) -> list[list[Hit]]:
+        return self.search_queries([self.analyse(q) for q in questions], k)
+
+    def search_queries(self, queries: Sequence[Query], k: int = 5) -> list[list[Hit]]:
+        """Rank passages for questions already analysed (see ``analyse``)."""
+        state = self._current()
+        vectors = self.encoder.encode_queries([q.text for q in queries])
+        return [self._rank(state, q, v, k) for q, v in zip(queries, vectors, strict=True)]
+
+    def _rank(self, state: _Searchable, query: Query, vector: np.ndarray, k: int) -> list[Hit]:
+        n = len(state.passages)
+        k = max(1, min(int(k), n))
+        passage_cos = _all_scores(state.index.faiss, vector, n)
+        sentence_cos = passage_cos.copy()
+        sentence_score: dict[int, float] = {}
+        if state.sentence_vectors is not None and state.sentences:
+            scores = _all_scores(state.sentence_vectors, vector, len(state.sentences))
+            for j, (i, _, _) in enumerate(state.sentences):
+                sentence_score[j] = float(scores[j])
+                if j == 0 or state.sentences[j - 1][0] != i:
+                    sentence_cos[i] = scores[j]
+                else:
+                    sentence_cos[i] = max(sentence_cos[i], scores[j])
+        dense = (1 - SENTENCE_WEIGHT) * passage_cos + SENTENCE_WEIGHT * sentence_cos
+        bm25 = state.bm25.scores(query.terms)
+        lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        score = dense + LEXICAL_WEIGHT * lexical
+        order = np.argsort(-score, kind="stable")[:k]
+        sentence_index = {(i, a): j for j, (i, a, _) in enumerate(state.sentences)}
+        hits = []
+        for rank, i in enumerate(order):
+            best, best_score = state.passage_sentences[i][0], -1e9
+            for a, b in state.passage_sentences[i]:
+                sentence = state.passages[i].text[a - state.passages[i].start : b - state.passages[i].start]
+                s = sentence_score.get(sentence_index.get((int(i), a), -1), float(passage_cos[i]))
+                s += EVIDENCE_TERM_BONUS * sum(t in sentence.lower() for t in query.terms)
+                if s > best_score:
+                    best, best_score = (a, b), s
+            hits.append(Hit(state.passages[i], rank + 1, float(score[i]), float(dense[i]),
+                            float(lexical[i]), best[0], best[1]))
+        return hits
+
+
+def _all_scores(vectors, query: np.ndarray, n: int) -> np.ndarray:
+    """Cosine of the query with each of the n stored vectors (0 where an approximate index skips)."""
+    scores, ids = vectors.search(query.reshape(1, -1).astype(np.float32), n)
+    out = np.zeros(n, np.float32)
+    valid = ids[0] >= 0
+    out[ids[0][valid]] = scores[0][valid]
+    return out
