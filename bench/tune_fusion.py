@@ -30,14 +30,15 @@ def features(retriever: Retriever, questions: list[dict]) -> list[dict]:
         lex = bm / bm.max() if bm.max() > 0 else bm
         gold = [squash(g) for g in q["gold"]]
         ok = np.array([any(g in squash(x.text) for g in gold) for x in state.passages])
-        rows.append({"p": p, "s": s, "lex": lex, "ok": ok, "lang": q["lang"]})
+        named = np.array([any(m in x.text for m in query.names) for x in state.passages], np.float32)
+        rows.append({"p": p, "s": s, "lex": lex, "named": named, "ok": ok, "lang": q["lang"]})
     return rows
 
 
-def metrics(rows, sw, lw):
+def metrics(rows, sw, lw, nw):
     r1 = r5 = mrr = 0.0
     for r in rows:
-        score = (1 - sw) * r["p"] + sw * r["s"] + lw * r["lex"]
+        score = (1 - sw) * r["p"] + sw * r["s"] + lw * r["lex"] + nw * r["named"]
         order = np.argsort(-score, kind="stable")
         rank = int(np.nonzero(r["ok"][order])[0][0]) + 1
         r1 += rank == 1
@@ -53,12 +54,14 @@ def main() -> None:
     held = [features(retriever, read_questions(Path(f))) for f in sys.argv[2:]]
     results = []
     for sw in np.arange(0, 1.01, 0.1):
-        for lw in [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15]:
-            results.append((metrics(dev, sw, lw), sw, lw))
+        for lw in [0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08]:
+            for nw in [0, 0.01, 0.02, 0.03, 0.05]:
+                results.append((metrics(dev, sw, lw, nw), sw, lw, nw))
     results.sort(key=lambda x: (x[0][2], x[0][0]), reverse=True)
-    for (r1, r5, mrr), sw, lw in results[:12]:
-        extra = "  ".join("held R@1 %.2f R@5 %.2f MRR %.3f" % metrics(h, sw, lw) for h in held)
-        print(f"sentence {sw:.1f} lexical {lw:.2f}: dev R@1 {r1:.2f} R@5 {r5:.2f} MRR {mrr:.3f}  {extra}")
+    for (r1, r5, mrr), sw, lw, nw in results[:15]:
+        extra = "  ".join("held R@1 %.2f R@5 %.2f MRR %.3f" % metrics(h, sw, lw, nw) for h in held)
+        print(f"sentence {sw:.1f} lexical {lw:.2f} name {nw:.2f}: dev R@1 {r1:.2f} R@5 {r5:.2f} "
+              f"MRR {mrr:.3f}  {extra}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+[1-5]?(?:'[A-Za-z]+)?")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+[1-5]?(?=(?:'s\b)?)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 EN_STOPWORDS = set("""
 a an the of to in on at for by with from and or but is are was were be been being do does did

@@ -25,8 +25,9 @@ from .lexical import BM25Index, cjk_ratio, tokenize
 
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
 # Fusion weights, chosen on the dev questions only (see README "How retrieval works").
-SENTENCE_WEIGHT = 0.1  # dense = (1-w) * passage cosine + w * best sentence cosine
-LEXICAL_WEIGHT = 0.02  # bonus for the passage with the most lexical evidence, in cosine units
+SENTENCE_WEIGHT = 0.2  # dense = (1-w) * passage cosine + w * best sentence cosine
+LEXICAL_WEIGHT = 0.005  # bonus for the passage with the most lexical evidence, in cosine units
+NAME_WEIGHT = 0.03  # bonus for passages holding a name the question spells in pinyin
 EVIDENCE_TERM_BONUS = 0.01  # per query term found in a sentence, when choosing the evidence
 
 
@@ -212,7 +213,9 @@ class Retriever:
         dense = (1 - SENTENCE_WEIGHT) * passage_cos + SENTENCE_WEIGHT * sentence_cos
         bm25 = state.bm25.scores(query.terms)
         lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
-        score = dense + LEXICAL_WEIGHT * lexical
+        named = np.array([any(name in p.text for name in query.names) for p in state.passages]
+                         if query.names else np.zeros(n, bool), np.float32)
+        score = dense + LEXICAL_WEIGHT * lexical + NAME_WEIGHT * named
         order = np.argsort(-score, kind="stable")[:k]
         sentence_index = {(i, a): j for j, (i, a, _) in enumerate(state.sentences)}
         hits = []

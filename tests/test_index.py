@@ -1,0 +1,113 @@
+"""The index with the fake encoder: round trip, reuse of vectors, staleness, atomic switch, errors."""
+
+import json
+import threading
+
+import pytest
+
+from rag.errors import CorpusError, IndexError_
+from rag.index import build_index, current_build, load_index, stale_reasons
+from rag.retriever import Retriever
+
+
+def test_build_and_load_round_trip(settings, fake_encoder):
+    report = build_index(settings, fake_encoder)
+    index = load_index(settings.index_dir)
+    assert report.passages == len(index.passages) == index.faiss.ntotal == 22
+    manifest = index.manifest
+    assert manifest["model"] == fake_encoder.name and manifest["dim"] == 64
+    assert manifest["chunker"]["max_chars"] == 400
+    assert list(manifest["corpus"]) == ["ai-plus-manufacturing.md"]
+    lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+    assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
+    assert not list(settings.index_dir.rglob("*.pkl")) and not list(settings.index_dir.rglob("*.pickle"))
+    assert stale_reasons(manifest, settings) == []
+
+
+def test_unchanged_rebuild_embeds_nothing(settings, fake_encoder):
+    build_index(settings, fake_encoder)
+    fake_encoder.calls = 0
+    report = build_index(settings, fake_encoder)
+    assert fake_encoder.calls == 0 and report.embedded == 0 and report.reused > 0
+
+
+def test_edit_embeds_only_new_text(settings, fake_encoder):
+    build_index(settings, fake_encoder)
+    (settings.corpus_dir / "extra.md").write_text("# 新文档\n\n这是一段全新的文字。只有一句话吗？不是。", "utf-8")
+    fake_encoder.texts = 0
+    report = build_index(settings, fake_encoder)
+    assert report.passages == 23
+    assert fake_encoder.texts == report.embedded == 4  # the passage and its three sentences
+
+
+def test_stale_index_detected_and_rebuilt(settings, fake_encoder):
+    build_index(settings, fake_encoder)
+    article = next(settings.corpus_dir.iterdir())
+    article.write_text(article.read_text("utf-8") + "\n\n新增的一段：智能制造的未来。\n", "utf-8")
+    reasons = stale_reasons(load_index(settings.index_dir).manifest, settings)
+    assert reasons and "corpus changed" in reasons[0]
+    with pytest.raises(IndexError_, match="rag index"):
+        Retriever(settings, fake_encoder, auto_build=False).search("智能制造", 3)
+    hits = Retriever(settings, fake_encoder, progress=lambda m: None).search("智能制造的未来", 3)
+    assert any("智能制造的未来" in h.text for h in hits)
+
+
+def test_missing_index_is_reported(settings, fake_encoder):
+    with pytest.raises(IndexError_, match="run `rag index`"):
+        load_index(settings.index_dir)
+
+
+def test_damaged_index_is_reported(settings, fake_encoder):
+    build_index(settings, fake_encoder)
+    (current_build(settings.index_dir) / "index.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexError_, match="rag index --full"):
+        load_index(settings.index_dir)
+    build_index(settings, fake_encoder, full=True)  # and a rebuild recovers
+    assert load_index(settings.index_dir).faiss.ntotal == 22
+
+
+def test_build_switches_atomically_and_keeps_previous(settings, fake_encoder):
+    build_index(settings, fake_encoder)
+    first = current_build(settings.index_dir)
+    build_index(settings, fake_encoder, full=True)
+    second = current_build(settings.index_dir)
+    assert first != second and first.exists() and second.exists()
+    build_index(settings, fake_encoder, full=True)
+    assert not first.exists()  # only the live build and the one before it are kept
+
+
+def test_concurrent_build_is_refused(settings, fake_encoder):
+    from filelock import FileLock
+
+    settings.index_dir.mkdir(parents=True)
+    with FileLock(str(settings.index_dir / ".lock")):
+        result = {}
+        thread = threading.Thread(target=lambda: result.setdefault("e", _try(settings, fake_encoder)))
+        thread.start()
+        thread.join()
+    assert isinstance(result["e"], IndexError_) and "another build" in str(result["e"])
+
+
+def _try(settings, encoder):
+    try:
+        build_index(settings, encoder)
+    except IndexError_ as exc:
+        return exc
+
+
+def test_missing_and_empty_corpus(settings, fake_encoder, tmp_path):
+    from dataclasses import replace
+
+    with pytest.raises(CorpusError, match="does not exist"):
+        build_index(replace(settings, corpus_dir=tmp_path / "nope"), fake_encoder)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="no .md or .txt files"):
+        build_index(replace(settings, corpus_dir=tmp_path / "empty"), fake_encoder)
+
+
+def test_bad_file_is_skipped_with_warning(settings, fake_encoder):
+    (settings.corpus_dir / "broken.txt").write_bytes(b"\xff\xfe\x00\x81 not text")
+    report = build_index(settings, fake_encoder)
+    assert report.passages == 22
+    assert any("broken.txt" in w for w in report.warnings)
+    assert json.loads((current_build(settings.index_dir) / "manifest.json").read_text())["skipped"]
