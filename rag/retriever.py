@@ -29,6 +29,7 @@ SENTENCE_WEIGHT = 0.2  # dense = (1-w) * passage cosine + w * best sentence cosi
 LEXICAL_WEIGHT = 0.005  # bonus for the passage with the most lexical evidence, in cosine units
 NAME_WEIGHT = 0.03  # bonus for passages holding a name the question spells in pinyin
 EVIDENCE_TERM_BONUS = 0.01  # per query term found in a sentence, when choosing the evidence
+EVIDENCE_MARGIN = 0.015  # a second sentence this close to the best one is evidence too
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Hit:
     lexical: float  # normalised BM25 in [0, 1]; 0 when the question has no lexical evidence
     evidence_start: int  # document offsets of the evidence sentence
     evidence_end: int
+    evidence_spans: tuple[tuple[int, int], ...] = ()  # all evidence sentences, best first
 
     text = property(lambda self: self.passage.text)
     doc = property(lambda self: self.passage.doc)
@@ -60,7 +62,8 @@ class Hit:
         return {"rank": self.rank, "score": round(self.score, 4), "doc": p.doc, "title": p.title,
                 "section": p.section, "position": p.position, "start": p.start, "end": p.end,
                 "text": p.text, "evidence": self.evidence, "evidence_start": self.evidence_start,
-                "evidence_end": self.evidence_end, "id": p.id}
+                "evidence_end": self.evidence_end, "evidence_spans": [list(s) for s in self.evidence_spans],
+                "id": p.id}
 
 
 @dataclass(frozen=True)
@@ -220,15 +223,17 @@ class Retriever:
         sentence_index = {(i, a): j for j, (i, a, _) in enumerate(state.sentences)}
         hits = []
         for rank, i in enumerate(order):
-            best, best_score = state.passage_sentences[i][0], -1e9
+            p = state.passages[i]
+            scored = []
             for a, b in state.passage_sentences[i]:
-                sentence = state.passages[i].text[a - state.passages[i].start : b - state.passages[i].start]
                 s = sentence_score.get(sentence_index.get((int(i), a), -1), float(passage_cos[i]))
-                s += EVIDENCE_TERM_BONUS * sum(t in sentence.lower() for t in query.terms)
-                if s > best_score:
-                    best, best_score = (a, b), s
-            hits.append(Hit(state.passages[i], rank + 1, float(score[i]), float(dense[i]),
-                            float(lexical[i]), best[0], best[1]))
+                s += EVIDENCE_TERM_BONUS * sum(t in p.text[a - p.start : b - p.start].lower()
+                                               for t in query.terms)
+                scored.append((s, a, b))
+            scored.sort(key=lambda x: -x[0])
+            spans = tuple((a, b) for s, a, b in scored[:2] if s >= scored[0][0] - EVIDENCE_MARGIN)
+            hits.append(Hit(p, rank + 1, float(score[i]), float(dense[i]), float(lexical[i]),
+                            spans[0][0], spans[0][1], spans))
         return hits
 
 

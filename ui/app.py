@@ -47,11 +47,19 @@ def _where(hit: Hit, lang: str) -> str:
 
 
 def _highlighted(hit: Hit) -> str:
-    """The passage, escaped, with its evidence sentence marked."""
+    """The passage, escaped, with its evidence sentences marked."""
     p = hit.passage
-    a, b = hit.evidence_start - p.start, hit.evidence_end - p.start
-    return (html.escape(p.text[:a]) + "<mark>" + html.escape(p.text[a:b]) + "</mark>"
-            + html.escape(p.text[b:]))
+    out, cursor = [], 0
+    for a, b in sorted((a - p.start, b - p.start) for a, b in hit.evidence_spans):
+        out += [html.escape(p.text[cursor:a]), "<mark>", html.escape(p.text[a:b]), "</mark>"]
+        cursor = b
+    return "".join(out) + html.escape(p.text[cursor:])
+
+
+def _evidence(hit: Hit) -> str:
+    """The evidence sentences in reading order, escaped."""
+    p = hit.passage
+    return " … ".join(html.escape(p.text[a - p.start : b - p.start]) for a, b in sorted(hit.evidence_spans))
 
 
 def render_answer(result: Answer) -> str:
@@ -59,7 +67,7 @@ def render_answer(result: Answer) -> str:
     t = TEXTS[result.lang]
     parts = [f"<p><em>{html.escape(note)}</em></p>" for note in result.notes]
     if result.answered:
-        quotes = " ".join(f"“{html.escape(h.evidence)}” <span class='cite'>[{h.rank}]</span>"
+        quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>"
                           for h in result.hits[:2])
         parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark></div>")
     else:
@@ -70,7 +78,7 @@ def render_answer(result: Answer) -> str:
         parts.append(
             f"<details class='passage'{opened}><summary><span class='cite'>[{hit.rank}]</span> "
             f"<span class='where'>{_where(hit, result.lang)}</span><br>"
-            f"<mark>{html.escape(hit.evidence)}</mark></summary>"
+            f"<mark>{_evidence(hit)}</mark></summary>"
             f"<p>{_highlighted(hit)}</p></details>")
     return "\n".join(parts)
 

@@ -1,0 +1,119 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTICLE, ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out on a closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = ROOT / "docs" / "chat.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("web")
+    (base / "corpus").mkdir()
+    shutil.copy(ARTICLE, base / "corpus" / ARTICLE.name)
+    (base / "corpus" / "evil.md").write_text(
+        "# 注入测试\n\n这份文档测试网页安全：<script>window.__pwned = 1</script>"
+        "<img src=x onerror=\"window.__pwned = 2\"> 脚本只应作为文字显示。\n", "utf-8")
+    port = _free_port()
+    log = open(base / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port),
+                             "--corpus", str(base / "corpus"), "--index", str(base / "index")],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ.copy())
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((base / "server.log").read_text())
+            time.sleep(1)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + (base / "server.log").read_text())
+    yield url, base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make setup`"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(server[0], wait_until="networkidle")
+        yield page
+        browser.close()
+
+
+def _ask(page, question):
+    page.fill("#question textarea", question)
+    page.click("#ask")
+
+
+def test_english_question_cites_and_highlights_sun_huaqin(page):
+    _ask(page, "What did Sun Huaqin propose for SMEs?")
+    mark = page.wait_for_selector("#chat details[open] mark:has-text('孙华芹建议政府出台更加普惠的支持政策')",
+                                  timeout=60_000)
+    assert mark.is_visible()
+    assert page.locator("#chat .cite", has_text="[1]").count() >= 1
+    assert page.locator("#chat", has_text="两者不是简单叠加").count() == 1
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_example_question_click(page):
+    before = page.locator("#chat .message-row, #chat [data-testid='bot']").count()
+    page.click("#example-1")  # 孙华芹对中小企业提出了什么建议？
+    page.wait_for_function(
+        "() => document.querySelector('#chat').innerText.includes('孙华芹对中小企业提出了什么建议')",
+        timeout=60_000)
+    page.wait_for_selector("#chat :text('原文依据')", timeout=60_000)
+    assert page.locator("#chat .message-row, #chat [data-testid='bot']").count() > before
+
+
+def test_script_in_document_is_shown_not_run(page):
+    _ask(page, "这份文档测试网页安全的脚本")
+    page.wait_for_selector("#chat :text('window.__pwned = 1')", timeout=60_000)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#chat img[src='x']").count() == 0
+
+
+def test_upload_new_text_and_ask_it(page, server, tmp_path):
+    doc = tmp_path / "robots.md"
+    doc.write_text("# 机器人工厂\n\n宁波某机器人工厂去年部署了1200台协作机器人，产能提升了35%。\n", "utf-8")
+    page.click("button[role='tab']:has-text('Corpus')")
+    page.set_input_files("#upload input[type='file']", str(doc))
+    page.click("#add")
+    page.wait_for_selector("#add-status :text('Added robots.md')", timeout=300_000)
+    assert page.locator("#documents", has_text="robots.md").count() == 1
+    page.click("button[role='tab']:has-text('Chat')")
+    _ask(page, "How many collaborative robots did the Ningbo factory deploy?")
+    page.wait_for_selector("#chat mark:has-text('1200台协作机器人')", timeout=60_000)
+    assert (server[1] / "corpus" / "robots.md").exists()

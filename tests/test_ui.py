@@ -1,0 +1,73 @@
+"""respond(): answers, citations, refusal, errors and escaping, without a browser."""
+
+import pytest
+
+from rag.corpus import add_file, add_text, safe_name
+from rag.errors import CorpusError
+from rag.retriever import Retriever
+from ui.app import respond
+
+
+@pytest.fixture
+def retriever(settings, fake_encoder):
+    return Retriever(settings, fake_encoder, progress=lambda m: None)
+
+
+def test_reply_cites_and_highlights(retriever):
+    history = respond(retriever, "孙华芹建议政府出台更加普惠的支持政策", [], 3)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    reply = history[1]["content"]
+    assert "[1]" in reply and "[3]" in reply and "<mark>" in reply
+    assert "ai-plus-manufacturing.md · 两者不是简单叠加" in reply
+
+
+def test_history_is_kept(retriever):
+    history = respond(retriever, "张天任", [], 2)
+    history = respond(retriever, "于旭波", history, 2)
+    assert len(history) == 4 and history[2]["content"] == "于旭波"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\u200b\u200b", "？？？"])
+def test_empty_question_gets_a_message(retriever, bad):
+    reply = respond(retriever, bad, [], 3)[-1]["content"]
+    assert "question is empty" in reply and "Traceback" not in reply
+
+
+def test_huge_question_is_cut_with_a_note(retriever):
+    reply = respond(retriever, "人工智能" * 25_000, [], 2)[-1]["content"]
+    assert "cut to its first 500 characters" in reply
+
+
+def test_corpus_html_is_escaped(settings, fake_encoder):
+    (settings.corpus_dir / "evil.md").write_text(
+        "# 恶意\n\n<script>alert('x')</script> 文本 <img src=x onerror=alert(1)> 结束。", "utf-8")
+    reply = respond(Retriever(settings, fake_encoder, progress=lambda m: None), "script alert 文本", [], 3)[-1]
+    assert "<script>" not in reply["content"] and "&lt;script&gt;" in reply["content"]
+    assert "<img" not in reply["content"]
+
+
+def test_question_html_is_escaped(retriever):
+    history = respond(retriever, "<b>bold</b> 张天任", [], 1)
+    assert history[0]["content"] == "&lt;b&gt;bold&lt;/b&gt; 张天任"
+
+
+def test_safe_names_stay_inside(tmp_path):
+    assert safe_name("../../etc/passwd") == "passwd.md"
+    assert safe_name("..\\..\\x.txt", ".txt") == "x.txt"
+    assert safe_name("") == "document.md"
+    path = add_text(tmp_path, "../../逃逸", "正文。")
+    assert path.parent == tmp_path
+
+
+def test_bad_uploads_get_clear_messages(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    with pytest.raises(CorpusError, match="only .md"):
+        add_file(tmp_path / "c", tmp_path / "a.pdf")
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe\xfa")
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        add_file(tmp_path / "c", tmp_path / "b.txt")
+    (tmp_path / "big.txt").write_bytes(b"a" * (3 << 20))
+    with pytest.raises(CorpusError, match="limit"):
+        add_file(tmp_path / "c", tmp_path / "big.txt")
+    with pytest.raises(CorpusError, match="title"):
+        add_text(tmp_path, " ", "正文")
