@@ -59,7 +59,7 @@ def main() -> None:
                 results.append((metrics(dev, sw, lw, nw), sw, lw, nw))
     results.sort(key=lambda x: (x[0][2], x[0][0]), reverse=True)
     for (r1, r5, mrr), sw, lw, nw in results[:15]:
-        extra = "  ".join("held R@1 %.2f R@5 %.2f MRR %.3f" % metrics(h, sw, lw, nw) for h in held)
+        extra = "  ".join("held R@1 {:.2f} R@5 {:.2f} MRR {:.3f}".format(*metrics(h, sw, lw, nw)) for h in held)
         print(f"sentence {sw:.1f} lexical {lw:.2f} name {nw:.2f}: dev R@1 {r1:.2f} R@5 {r5:.2f} "
               f"MRR {mrr:.3f}  {extra}")
 

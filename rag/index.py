@@ -69,7 +69,6 @@ class BuildReport:
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
-    skipped_build: bool = False
     warnings: list[str] = field(default_factory=list)
 
 
@@ -210,7 +209,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
             "index.faiss": _make_faiss(vectors[: len(passages)], encoder.dim, kind),
             "sentences.faiss": _make_faiss(vectors[len(passages) :], encoder.dim, "flat")}, manifest)
         return BuildReport(len(passages), len(todo), len(set(keys)) - len(todo),
-                           time.perf_counter() - started, False, warnings)
+                           time.perf_counter() - started, warnings)
     finally:
         lock.release()
 

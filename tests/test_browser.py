@@ -49,7 +49,7 @@ def server(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError((base / "server.log").read_text())
+                raise RuntimeError((base / "server.log").read_text()) from None
             time.sleep(1)
     else:
         proc.kill()
