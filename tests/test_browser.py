@@ -28,6 +28,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(base: Path, *extra: str, env: dict | None = None):
+    """Start `rag serve` on a free port over base/corpus; returns (process, url) once it answers."""
+    port = _free_port()
+    log = open(base / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port),
+                             "--corpus", str(base / "corpus"), "--index", str(base / "index"), *extra],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((base / "server.log").read_text()) from None
+            time.sleep(1)
+    proc.kill()
+    raise RuntimeError("server did not start: " + (base / "server.log").read_text())
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("web")
@@ -36,24 +57,7 @@ def server(tmp_path_factory):
     (base / "corpus" / "evil.md").write_text(
         "# 注入测试\n\n这份文档测试网页安全：<script>window.__pwned = 1</script>"
         "<img src=x onerror=\"window.__pwned = 2\"> 脚本只应作为文字显示。\n", "utf-8")
-    port = _free_port()
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port),
-                             "--corpus", str(base / "corpus"), "--index", str(base / "index")],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((base / "server.log").read_text()) from None
-            time.sleep(1)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + (base / "server.log").read_text())
+    proc, url = start_server(base)
     yield url, base
     proc.terminate()
     proc.wait(timeout=30)
@@ -117,3 +121,24 @@ def test_upload_new_text_and_ask_it(page, server, tmp_path):
     _ask(page, "How many collaborative robots did the Ningbo factory deploy?")
     page.wait_for_selector("#chat mark:has-text('1200台协作机器人')", timeout=60_000)
     assert (server[1] / "corpus" / "robots.md").exists()
+
+
+def test_login_guards_questions_and_uploads(tmp_path):
+    import urllib.error
+
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(ARTICLE, tmp_path / "corpus" / ARTICLE.name)
+    proc, url = start_server(tmp_path, env={"RAG_AUTH": "alice:s3cret"})
+    try:
+        assert "web chat on http://127.0.0.1:" in (tmp_path / "server.log").read_text()
+        for path, data in [("config", None), ("gradio_api/info", None),
+                           ("gradio_api/queue/join", b"{}"), ("gradio_api/upload", b"{}")]:
+            request = urllib.request.Request(url + path, data=data, headers={"content-type": "application/json"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            assert refused.value.code == 401, path
+        login = urllib.request.Request(url + "login", data=b"username=alice&password=s3cret")
+        assert urllib.request.urlopen(login, timeout=10).status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
