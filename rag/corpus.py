@@ -11,9 +11,10 @@ import unicodedata
 from pathlib import Path
 
 from .errors import CorpusError
-from .ingest import SUPPORTED_SUFFIXES, parse_document
+from .formats import SUPPORTED_SUFFIXES, extract_text
+from .ingest import parse_document
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 def safe_name(name: str, suffix: str = ".md") -> str:
@@ -41,6 +42,15 @@ def _check_text(raw: str, label: str) -> None:
         raise CorpusError(f"{label} has no text to index")
 
 
+def _renamed(source: Path, suffix: str) -> Path:
+    import shutil
+    import tempfile
+
+    target = Path(tempfile.mkdtemp()) / ("upload" + suffix)
+    shutil.copyfile(source, target)
+    return target
+
+
 def add_text(corpus_dir: Path, title: str, text: str) -> Path:
     """Save pasted text as a Markdown document titled ``title``; returns its path."""
     title = " ".join((title or "").split())
@@ -59,7 +69,7 @@ def add_text(corpus_dir: Path, title: str, text: str) -> Path:
 
 
 def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
-    """Copy a .md or .txt file (UTF-8, at most 2 MB) into the corpus; returns its new path."""
+    """Copy a supported file (at most 10 MB) into the corpus after checking it reads; returns its new path."""
     name = name or source.name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -67,11 +77,9 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
     size = source.stat().st_size
     if size > MAX_UPLOAD_BYTES:
         raise CorpusError(f"{Path(name).name} is {size >> 10} KB; the limit is {MAX_UPLOAD_BYTES >> 20} MB")
-    data = source.read_bytes()
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{Path(name).name} is not UTF-8 text: save it as UTF-8 and try again") from exc
+    # extract_text dispatches on the suffix, so check a copy named like the upload
+    raw, data = extract_text(source if source.suffix.lower() == suffix else _renamed(source, suffix),
+                             Path(name).name)
     _check_text(raw, Path(name).name)
     corpus_dir.mkdir(parents=True, exist_ok=True)
     path = _free_path(corpus_dir, safe_name(name, suffix))

@@ -73,9 +73,14 @@ class BuildReport:
 
 
 def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
-    """sha256 of every corpus file, keyed by its path relative to the corpus directory."""
-    return {p.relative_to(corpus_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in corpus_files(corpus_dir)}
+    """sha256 of every readable corpus file, keyed by its path relative to the corpus directory."""
+    hashes = {}
+    for path in corpus_files(corpus_dir):
+        try:
+            hashes[path.relative_to(corpus_dir).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue  # vanished or unreadable: the build reports it
+    return hashes
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -177,6 +182,8 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
     except Timeout as exc:
         raise IndexError_(f"another build of {index_dir} is running: wait for it to finish") from exc
     try:
+        # Hashes of every file, skipped ones too, so a skipped file does not look like a change.
+        hashes = corpus_hashes(settings.corpus_dir)
         documents, warnings = read_corpus(settings.corpus_dir)
         passages = chunk_corpus(documents, settings.max_chars)
         reuse = {} if full else _old_vectors(index_dir, encoder.name)
@@ -200,7 +207,8 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
             "dim": encoder.dim,
             "faiss": kind,
             "chunker": {"version": CHUNKER_VERSION, "max_chars": settings.max_chars},
-            "corpus": {d.doc: d.sha256 for d in documents},
+            "corpus": hashes,
+            "documents": [d.doc for d in documents],
             "skipped": warnings,
             "passages": len(passages),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

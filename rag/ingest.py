@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
-
-SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
+from .formats import SUPPORTED_SUFFIXES, extract_text
 
 # A paragraph that ends on one of these is complete.
 _TERMINAL = set("。！？!?；;…”’」』）)》】.:：")
@@ -125,7 +124,7 @@ def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
 
 def parse_document(doc: str, raw: str, sha256: str = "") -> Document:
     """Repair and lay out one document's text; ``doc`` names it in citations."""
-    markdown = not doc.lower().endswith(".txt")
+    markdown = not doc.lower().endswith(".txt")  # in plain text a "#" line is not a heading
     title = ""
     section = ""
     pieces: list[str] = []
@@ -153,27 +152,21 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus directory {corpus_dir} does not exist: create it and put "
-                          f".md or .txt files in it, or pass --corpus DIR")
+                          f"documents ({' '.join(SUPPORTED_SUFFIXES)}) in it, or pass --corpus DIR")
     files = sorted(p for p in corpus_dir.rglob("*")
                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
                    and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
     if not files:
-        raise CorpusError(f"corpus directory {corpus_dir} has no .md or .txt files: add at least one")
+        raise CorpusError(f"corpus directory {corpus_dir} has no documents "
+                          f"({' '.join(SUPPORTED_SUFFIXES)}): add at least one")
     return files
 
 
 def read_document(path: Path, corpus_dir: Path) -> Document:
-    """Read one UTF-8 file (BOM allowed); raises CorpusError naming the file if it cannot."""
-    data = path.read_bytes()
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not valid UTF-8 text (byte {exc.start}): "
-                          f"save it as UTF-8 and rebuild") from exc
-    if "\x00" in raw:
-        raise CorpusError(f"{path} looks like a binary file, not text")
-    return parse_document(path.relative_to(corpus_dir).as_posix(), raw,
-                          hashlib.sha256(data).hexdigest())
+    """Read and repair one file; raises CorpusError naming the file if it cannot be read."""
+    doc = path.relative_to(corpus_dir).as_posix()
+    raw, data = extract_text(path, doc)
+    return parse_document(doc, raw, hashlib.sha256(data).hexdigest())
 
 
 def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:

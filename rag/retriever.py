@@ -141,14 +141,16 @@ class Retriever:
             return self._state
         with self._lock:
             if self._state is None or name != self._loaded_build:
-                self._state = self._load()
+                # At start the index must match the corpus; later, a build someone else
+                # finished is taken as it is (the corpus may already be changing again).
+                self._state = self._load(check_stale=self._state is None)
                 self._loaded_build = self._state.index.path.name
         return self._state
 
-    def _load(self) -> _Searchable:
+    def _load(self, check_stale: bool) -> _Searchable:
         try:
             index = load_index(self.settings.index_dir)
-            reasons = stale_reasons(index.manifest, self.settings)
+            reasons = stale_reasons(index.manifest, self.settings) if check_stale else []
         except IndexError_:
             if not self.auto_build:
                 raise

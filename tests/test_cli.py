@@ -17,7 +17,7 @@ def test_missing_corpus_directory(tmp_path):
 def test_empty_corpus(tmp_path):
     (tmp_path / "c").mkdir()
     out = run("index", "--corpus", str(tmp_path / "c"), "--index", str(tmp_path / "ix"), "--model", "fake")
-    assert out.returncode == 1 and "no .md or .txt files" in out.stderr
+    assert out.returncode == 1 and "has no documents" in out.stderr
 
 
 def test_bad_k():

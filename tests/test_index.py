@@ -101,7 +101,7 @@ def test_missing_and_empty_corpus(settings, fake_encoder, tmp_path):
     with pytest.raises(CorpusError, match="does not exist"):
         build_index(replace(settings, corpus_dir=tmp_path / "nope"), fake_encoder)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CorpusError, match="no .md or .txt files"):
+    with pytest.raises(CorpusError, match="has no documents"):
         build_index(replace(settings, corpus_dir=tmp_path / "empty"), fake_encoder)
 
 

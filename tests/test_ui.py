@@ -60,13 +60,16 @@ def test_safe_names_stay_inside(tmp_path):
 
 
 def test_bad_uploads_get_clear_messages(tmp_path):
-    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "a.exe").write_bytes(b"MZ")
     with pytest.raises(CorpusError, match="only .md"):
+        add_file(tmp_path / "c", tmp_path / "a.exe")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    with pytest.raises(CorpusError, match="cannot read the PDF"):
         add_file(tmp_path / "c", tmp_path / "a.pdf")
     (tmp_path / "b.txt").write_bytes(b"\xff\xfe\xfa")
-    with pytest.raises(CorpusError, match="not UTF-8"):
+    with pytest.raises(CorpusError, match="binary|encoding|decode"):
         add_file(tmp_path / "c", tmp_path / "b.txt")
-    (tmp_path / "big.txt").write_bytes(b"a" * (3 << 20))
+    (tmp_path / "big.txt").write_bytes(b"a" * (11 << 20))
     with pytest.raises(CorpusError, match="limit"):
         add_file(tmp_path / "c", tmp_path / "big.txt")
     with pytest.raises(CorpusError, match="title"):

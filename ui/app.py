@@ -13,6 +13,7 @@ from pathlib import Path
 from rag.answer import Answer, answer
 from rag.config import Settings
 from rag.errors import RagError
+from rag.formats import SUPPORTED_SUFFIXES
 from rag.retriever import Hit, Retriever
 
 EXAMPLES = [
@@ -159,8 +160,8 @@ def build_app(retriever: Retriever):
         with gr.Tab("Corpus", elem_id="corpus-tab"):
             docs = gr.Dataframe(value=table, headers=["file", "title", "passages"],
                                 interactive=False, elem_id="documents")
-            gr.Markdown("Add a **.md** or **.txt** file (UTF-8, at most 2 MB), or paste text with a title.")
-            upload = gr.File(file_types=[".md", ".txt"], type="filepath", elem_id="upload")
+            gr.Markdown("Add a document (.md, .txt, .html, .pdf, .docx; at most 10 MB), or paste text with a title.")
+            upload = gr.File(file_types=list(SUPPORTED_SUFFIXES), type="filepath", elem_id="upload")
             title = gr.Textbox(label="Title", elem_id="new-title")
             text = gr.Textbox(label="Text", lines=6, elem_id="new-text")
             add_button = gr.Button("Add to corpus and rebuild", elem_id="add")
@@ -188,4 +189,4 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     print(f"web chat on http://{host}:{port}", flush=True)
     app.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, auth=credentials, show_error=False,
-        max_file_size="2mb", css=CSS, theme=None)
+        max_file_size="10mb", css=CSS, theme=None)
