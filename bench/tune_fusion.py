@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.evaluate import read_questions, squash
-from rag.retriever import Retriever, _all_scores
+from rag.retriever import Retriever, _cosines
 
 
 def features(retriever: Retriever, questions: list[dict]) -> list[dict]:
@@ -21,8 +21,8 @@ def features(retriever: Retriever, questions: list[dict]) -> list[dict]:
     n = len(state.passages)
     rows = []
     for q, query, v in zip(questions, queries, vectors, strict=True):
-        p = _all_scores(state.index.faiss, v, n)
-        s_all = _all_scores(state.sentence_vectors, v, len(state.sentences))
+        p = _cosines(state.index.faiss, v, range(n))
+        s_all = _cosines(state.sentence_vectors, v, range(len(state.sentences)))
         s = p.copy()
         for j, (i, _, _) in enumerate(state.sentences):
             s[i] = s_all[j] if j == 0 or state.sentences[j - 1][0] != i else max(s[i], s_all[j])

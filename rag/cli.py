@@ -12,7 +12,8 @@ from .errors import RagError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+    return Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model,
+                             faiss_kind=getattr(args, "faiss", None))
 
 
 def _log(message: str) -> None:
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[common], help="build or refresh the index")
     p.add_argument("--full", action="store_true", help="re-embed everything")
+    p.add_argument("--faiss", choices=["auto", "flat", "hnsw"],
+                   help="vector index: exact (flat), approximate (hnsw), or by size (auto, the default)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")

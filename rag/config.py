@@ -25,6 +25,7 @@ class Settings:
     cache_dir: Path = _default_cache()
     max_chars: int = 400
     threads: int = 2
+    faiss_kind: str = "auto"  # "auto" (exact up to EXACT_SEARCH_LIMIT passages, then HNSW), "flat", "hnsw"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -35,6 +36,7 @@ class Settings:
             "model": os.environ.get("RAG_EMBED_MODEL"),
             "cache_dir": os.environ.get("RAG_CACHE"),
             "threads": os.environ.get("RAG_THREADS"),
+            "faiss_kind": os.environ.get("RAG_FAISS"),
         }
         values = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})

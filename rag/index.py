@@ -34,7 +34,7 @@ from .ingest import corpus_files, read_corpus
 
 FORMAT_VERSION = 1
 CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
-EXACT_SEARCH_LIMIT = 200_000  # above this many passages an HNSW graph answers faster
+EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (bench/scaling.py)
 EMBED_BATCH = 32
 
 
@@ -167,9 +167,17 @@ def _old_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     return {vector_key(model, t): vectors[i] for i, t in enumerate(texts)}
 
 
+def choose_kind(setting: str, size: int) -> str:
+    """Exact search while it is fast enough, HNSW above EXACT_SEARCH_LIMIT; or as configured."""
+    if setting not in ("auto", "flat", "hnsw"):
+        raise IndexError_(f"unknown FAISS index kind {setting!r}: use auto, flat or hnsw")
+    if setting != "auto":
+        return setting
+    return "hnsw" if size > EXACT_SEARCH_LIMIT else "flat"
+
+
 def build_index(settings: Settings, encoder: Encoder, full: bool = False,
-                progress: Callable[[int, int], None] | None = None,
-                index_kind: str | None = None) -> BuildReport:
+                progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Build (or refresh) the index of settings.corpus_dir into settings.index_dir."""
     from filelock import FileLock, Timeout
 
@@ -200,12 +208,13 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
             if progress:
                 progress(batch_start + len(batch), len(todo))
         vectors = np.stack([reuse[k] for k in keys]) if keys else np.zeros((0, encoder.dim), np.float32)
-        kind = index_kind or ("hnsw" if len(passages) > EXACT_SEARCH_LIMIT else "flat")
+        kind = choose_kind(settings.faiss_kind, len(passages))
+        sentence_kind = choose_kind(settings.faiss_kind, len(texts) - len(passages))
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": encoder.name,
             "dim": encoder.dim,
-            "faiss": kind,
+            "faiss": {"passages": kind, "sentences": sentence_kind},
             "chunker": {"version": CHUNKER_VERSION, "max_chars": settings.max_chars},
             "corpus": hashes,
             "documents": [d.doc for d in documents],
@@ -215,7 +224,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
         }
         _write_build(index_dir, passages, {
             "index.faiss": _make_faiss(vectors[: len(passages)], encoder.dim, kind),
-            "sentences.faiss": _make_faiss(vectors[len(passages) :], encoder.dim, "flat")}, manifest)
+            "sentences.faiss": _make_faiss(vectors[len(passages) :], encoder.dim, sentence_kind)}, manifest)
         return BuildReport(len(passages), len(todo), len(set(keys)) - len(todo),
                            time.perf_counter() - started, warnings)
     finally:

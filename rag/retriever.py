@@ -23,6 +23,7 @@ from .errors import IndexError_, QuestionError
 from .index import Index, build_index, current_build, load_index, stale_reasons
 from .lexical import BM25Index, cjk_ratio, tokenize
 
+CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
 # Fusion weights, chosen on the dev questions only (see README "How retrieval works").
 SENTENCE_WEIGHT = 0.2  # dense = (1-w) * passage cosine + w * best sentence cosine
@@ -114,9 +115,26 @@ class _Searchable:
         if self.sentence_vectors is not None and self.sentence_vectors.ntotal != len(self.sentences):
             raise IndexError_(f"index in {index.path} has {self.sentence_vectors.ntotal} sentence "
                               f"vectors for {len(self.sentences)} sentences: run `rag index --full`")
+        self.sentence_ids: list[list[int]] = [[] for _ in self.passages]  # passage -> its sentence vectors
+        for j, (i, _, _) in enumerate(self.sentences):
+            self.sentence_ids[i].append(j)
         self.bm25 = BM25Index([p.text for p in self.passages])
         self.names = PinyinNames(p.text for p in self.passages)
         self.dictionary = Dictionary("\n".join(p.text for p in self.passages))
+
+
+    def candidates(self, vector: np.ndarray, bm25: np.ndarray) -> list[int]:
+        """Passages worth scoring exactly: the dense, sentence and lexical front runners."""
+        n = len(self.passages)
+        if n <= CANDIDATES:
+            return list(range(n))
+        ids = dict.fromkeys(_search(self.index.faiss, vector, CANDIDATES))
+        for j in _search(self.sentence_vectors, vector, 3 * CANDIDATES):
+            ids[self.sentences[j][0]] = None
+        if len(bm25) and bm25.max() > 0:
+            top = np.argpartition(-bm25, CANDIDATES)[:CANDIDATES]
+            ids.update(dict.fromkeys(int(i) for i in top if bm25[i] > 0))
+        return list(ids)
 
 
 class Retriever:
@@ -202,47 +220,47 @@ class Retriever:
         return [self._rank(state, q, v, k) for q, v in zip(queries, vectors, strict=True)]
 
     def _rank(self, state: _Searchable, query: Query, vector: np.ndarray, k: int) -> list[Hit]:
-        n = len(state.passages)
-        k = max(1, min(int(k), n))
-        passage_cos = _all_scores(state.index.faiss, vector, n)
-        sentence_cos = passage_cos.copy()
-        sentence_score: dict[int, float] = {}
-        if state.sentence_vectors is not None and state.sentences:
-            scores = _all_scores(state.sentence_vectors, vector, len(state.sentences))
-            for j, (i, _, _) in enumerate(state.sentences):
-                sentence_score[j] = float(scores[j])
-                if j == 0 or state.sentences[j - 1][0] != i:
-                    sentence_cos[i] = scores[j]
-                else:
-                    sentence_cos[i] = max(sentence_cos[i], scores[j])
-        dense = (1 - SENTENCE_WEIGHT) * passage_cos + SENTENCE_WEIGHT * sentence_cos
+        k = max(1, min(int(k), len(state.passages)))
         bm25 = state.bm25.scores(query.terms)
-        lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
-        named = np.array([any(name in p.text for name in query.names) for p in state.passages]
-                         if query.names else np.zeros(n, bool), np.float32)
+        top_bm25 = float(bm25.max()) if len(bm25) else 0.0
+        ids = state.candidates(vector, bm25)
+        passage_cos = _cosines(state.index.faiss, vector, ids)
+        sentence_ids = [j for i in ids for j in state.sentence_ids[i]]
+        sentence_cos = dict(zip(sentence_ids, _cosines(state.sentence_vectors, vector, sentence_ids).tolist(),
+                                strict=True))
+        best_sentence = np.array([max((sentence_cos[j] for j in state.sentence_ids[i]), default=c)
+                                  for i, c in zip(ids, passage_cos, strict=True)], np.float32)
+        dense = (1 - SENTENCE_WEIGHT) * passage_cos + SENTENCE_WEIGHT * best_sentence
+        lexical = bm25[ids] / top_bm25 if top_bm25 > 0 else np.zeros(len(ids), np.float32)
+        named = np.array([any(name in state.passages[i].text for name in query.names) for i in ids], np.float32)
         score = dense + LEXICAL_WEIGHT * lexical + NAME_WEIGHT * named
-        order = np.argsort(-score, kind="stable")[:k]
-        sentence_index = {(i, a): j for j, (i, a, _) in enumerate(state.sentences)}
         hits = []
-        for rank, i in enumerate(order):
+        for rank, c in enumerate(np.argsort(-score, kind="stable")[:k]):
+            i = ids[c]
             p = state.passages[i]
             scored = []
-            for a, b in state.passage_sentences[i]:
-                s = sentence_score.get(sentence_index.get((int(i), a), -1), float(passage_cos[i]))
-                s += EVIDENCE_TERM_BONUS * sum(t in p.text[a - p.start : b - p.start].lower()
-                                               for t in query.terms)
+            for j, (a, b) in zip(state.sentence_ids[i] or [None], state.passage_sentences[i], strict=True):
+                s = sentence_cos[j] if j is not None else float(passage_cos[c])
+                s += EVIDENCE_TERM_BONUS * sum(t in p.text[a - p.start : b - p.start].lower() for t in query.terms)
                 scored.append((s, a, b))
             scored.sort(key=lambda x: -x[0])
             spans = tuple((a, b) for s, a, b in scored[:2] if s >= scored[0][0] - EVIDENCE_MARGIN)
-            hits.append(Hit(p, rank + 1, float(score[i]), float(dense[i]), float(lexical[i]),
+            hits.append(Hit(p, rank + 1, float(score[c]), float(dense[c]), float(lexical[c]),
                             spans[0][0], spans[0][1], spans))
         return hits
 
 
-def _all_scores(vectors, query: np.ndarray, n: int) -> np.ndarray:
-    """Cosine of the query with each of the n stored vectors (0 where an approximate index skips)."""
-    scores, ids = vectors.search(query.reshape(1, -1).astype(np.float32), n)
-    out = np.zeros(n, np.float32)
-    valid = ids[0] >= 0
-    out[ids[0][valid]] = scores[0][valid]
-    return out
+def _cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+    """Exact cosine of the query with stored vectors ``ids`` (stored vectors are normalised)."""
+    if vectors is None or not len(ids):
+        return np.zeros(len(ids), np.float32)
+    stored = vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+    return stored @ query.astype(np.float32)
+
+
+def _search(vectors, query: np.ndarray, k: int) -> list[int]:
+    """Ids of the k nearest stored vectors (approximate for an HNSW index)."""
+    if vectors is None or k <= 0:
+        return []
+    _, ids = vectors.search(query.reshape(1, -1).astype(np.float32), k)
+    return [int(i) for i in ids[0] if i >= 0]

@@ -111,3 +111,20 @@ def test_bad_file_is_skipped_with_warning(settings, fake_encoder):
     assert report.passages == 22
     assert any("broken.txt" in w for w in report.warnings)
     assert json.loads((current_build(settings.index_dir) / "manifest.json").read_text())["skipped"]
+
+
+def test_index_kind_is_chosen_recorded_and_overridable(settings, fake_encoder):
+    from dataclasses import replace
+
+    from rag.index import choose_kind
+
+    assert choose_kind("auto", 1_000) == "flat" and choose_kind("auto", 5_000_000) == "hnsw"
+    with pytest.raises(IndexError_, match="auto, flat or hnsw"):
+        choose_kind("ivf", 10)
+    build_index(replace(settings, faiss_kind="hnsw"), fake_encoder)
+    index = load_index(settings.index_dir)
+    assert index.manifest["faiss"] == {"passages": "hnsw", "sentences": "hnsw"}
+    assert type(index.faiss).__name__ == "IndexHNSWFlat"
+    retriever = Retriever(replace(settings, faiss_kind="hnsw"), fake_encoder)
+    hit = retriever.search("孙华芹建议政府出台更加普惠的支持政策", 1)[0]
+    assert "孙华芹建议政府出台更加普惠的支持政策" in hit.text
