@@ -1,17 +1,12 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ARTICLE, ROOT
+from tests.helpers.server import start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
@@ -20,33 +15,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "docs" / "chat.png"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(base: Path, *extra: str, env: dict | None = None):
-    """Start `rag serve` on a free port over base/corpus; returns (process, url) once it answers."""
-    port = _free_port()
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port),
-                             "--corpus", str(base / "corpus"), "--index", str(base / "index"), *extra],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((base / "server.log").read_text()) from None
-            time.sleep(1)
-    proc.kill()
-    raise RuntimeError("server did not start: " + (base / "server.log").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +27,7 @@ def server(tmp_path_factory):
         "<img src=x onerror=\"window.__pwned = 2\"> 脚本只应作为文字显示。\n", "utf-8")
     proc, url = start_server(base)
     yield url, base
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +92,7 @@ def test_upload_new_text_and_ask_it(page, server, tmp_path):
 
 def test_login_guards_questions_and_uploads(tmp_path):
     import urllib.error
+    import urllib.request
 
     (tmp_path / "corpus").mkdir()
     shutil.copy(ARTICLE, tmp_path / "corpus" / ARTICLE.name)
@@ -140,5 +108,4 @@ def test_login_guards_questions_and_uploads(tmp_path):
         login = urllib.request.Request(url + "login", data=b"username=alice&password=s3cret")
         assert urllib.request.urlopen(login, timeout=10).status == 200
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
