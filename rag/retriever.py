@@ -87,7 +87,7 @@ def clean_question(question: str) -> tuple[str, bool]:
         raise QuestionError("the question must be text")
     text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFC", question)).split())
     if not any(c.isalnum() for c in text):
-        raise QuestionError("the question is empty: type a question about the text")
+        raise QuestionError("the question is empty (no letters or digits): type a question about the text")
     truncated = len(text) > MAX_QUESTION_CHARS
     return text[:MAX_QUESTION_CHARS], truncated
 
@@ -196,8 +196,8 @@ class Retriever:
     # -- queries ---------------------------------------------------------------------------------
     def analyse(self, question: str) -> Query:
         """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
+        text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
         state = self._current()
-        text, truncated = clean_question(question)
         if cjk_ratio(text) >= 0.3:
             lang, terms = "zh", tokenize(text)
         else:
