@@ -25,6 +25,7 @@ class Settings:
     cache_dir: Path = _default_cache()
     max_chars: int = 400
     threads: int = 2
+    quantize: bool = False  # int8 dynamic quantisation of the model's linear layers (faster on CPU)
     faiss_kind: str = "auto"  # "auto" (exact up to EXACT_SEARCH_LIMIT passages, then HNSW), "flat", "hnsw"
 
     @classmethod
@@ -37,6 +38,7 @@ class Settings:
             "cache_dir": os.environ.get("RAG_CACHE"),
             "threads": os.environ.get("RAG_THREADS"),
             "faiss_kind": os.environ.get("RAG_FAISS"),
+            "quantize": os.environ.get("RAG_QUANTIZE"),
         }
         values = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -45,4 +47,11 @@ class Settings:
                 values[key] = Path(str(values[key])).expanduser()
         if "threads" in values:
             values["threads"] = int(values["threads"])  # type: ignore[arg-type]
+        if isinstance(values.get("quantize"), str):
+            values["quantize"] = values["quantize"].lower() in ("1", "int8", "true", "yes")
         return replace(cls(), **values)  # type: ignore[arg-type]
+
+    @property
+    def model_id(self) -> str:
+        """The model as recorded in the index: int8 vectors differ, so they are kept apart."""
+        return self.model + ("#int8" if self.quantize else "")

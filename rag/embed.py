@@ -39,7 +39,7 @@ class SentenceTransformerEncoder:
     """A sentence-transformers model, loaded on first use, with e5's query/passage prefixes."""
 
     def __init__(self, settings: Settings, progress: Callable[[str], None] = print):
-        self.name = settings.model
+        self.name = settings.model_id
         self._settings = settings
         self._progress = progress
         self._model = None
@@ -65,6 +65,11 @@ class SentenceTransformerEncoder:
                 f"{type(exc).__name__}: {str(exc)[:300]}). Set RAG_EMBED_MODEL (or --model) to a "
                 f"local sentence-transformers folder, or unset it to use the bundled "
                 f"{DEFAULT_MODEL}.") from exc
+        if self._settings.quantize:
+            # int8 weights for every Linear layer: ~2x faster on this CPU (bench/RESULTS.md)
+            transformer = self._model[0]
+            transformer.model = torch.ao.quantization.quantize_dynamic(
+                transformer.model, {torch.nn.Linear}, dtype=torch.qint8)
         prompts = getattr(self._model, "prompts", {}) or {}
         e5 = "e5" in self.name.lower()
         self._query_prefix = prompts.get("query", "query: " if e5 else "")

@@ -118,8 +118,8 @@ def load_index(index_dir: Path) -> Index:
 def stale_reasons(manifest: dict, settings: Settings) -> list[str]:
     """Why an index no longer matches the corpus and settings (empty when it is up to date)."""
     reasons = []
-    if manifest.get("model") != settings.model:
-        reasons.append(f"built with model {manifest.get('model')!r}, configured {settings.model!r}")
+    if manifest.get("model") != settings.model_id:
+        reasons.append(f"built with model {manifest.get('model')!r}, configured {settings.model_id!r}")
     chunker = {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}
     if manifest.get("chunker") != chunker:
         reasons.append(f"chunker settings changed ({manifest.get('chunker')} -> {chunker})")
