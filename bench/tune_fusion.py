@@ -22,10 +22,8 @@ def features(retriever: Retriever, questions: list[dict]) -> list[dict]:
     rows = []
     for q, query, v in zip(questions, queries, vectors, strict=True):
         p = _cosines(state.index.faiss, v, range(n))
-        s_all = _cosines(state.sentence_vectors, v, range(len(state.sentences)))
-        s = p.copy()
-        for j, (i, _, _) in enumerate(state.sentences):
-            s[i] = s_all[j] if j == 0 or state.sentences[j - 1][0] != i else max(s[i], s_all[j])
+        s_all = _cosines(state.sentence_vectors, v, range(len(state.sentence_passage)))
+        s = np.array([max((s_all[j] for j in ids), default=p[i]) for i, ids in enumerate(state.sentence_ids)])
         bm = state.bm25.scores(query.terms)
         lex = bm / bm.max() if bm.max() > 0 else bm
         gold = [squash(g) for g in q["gold"]]

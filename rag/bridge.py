@@ -13,7 +13,7 @@ import gzip
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -178,8 +178,8 @@ def _gloss_keys(gloss: str) -> list[str]:
 class Dictionary:
     """English words and phrases of a question -> Chinese words that occur in the corpus."""
 
-    def __init__(self, corpus_text: str):
-        self._corpus = corpus_text
+    def __init__(self, vocabulary: Container[str]):
+        self._vocabulary = vocabulary  # the corpus's words (jieba search-mode tokens)
 
     def translate(self, question: str) -> list[str]:
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
@@ -195,7 +195,7 @@ class Dictionary:
                 if phrase[0] in EN_STOPWORDS or phrase[-1] in EN_STOPWORDS:
                     continue
                 keys = [_phrase_key(phrase[:-1] + [form]) for form in _word_forms(phrase[-1])]
-                hits = sorted({zh for key in keys for zh in glosses.get(key, ()) if zh in self._corpus})
+                hits = sorted({zh for key in keys for zh in glosses.get(key, ()) if zh in self._vocabulary})
                 if hits:
                     found += sorted(hits, key=len, reverse=True)
                     used[i : i + size] = [True] * size

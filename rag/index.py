@@ -59,6 +59,7 @@ class Index:
 
     passages: list[Passage]
     faiss: object
+    sentences: object  # vectors of the sentences of multi-sentence passages
     manifest: dict
     path: Path
 
@@ -106,13 +107,17 @@ def load_index(index_dir: Path) -> Index:
         with open(build / "passages.jsonl", encoding="utf-8") as f:
             passages = [Passage(**json.loads(line)) for line in f if line.strip()]
         vectors = faiss.read_index(str(build / "index.faiss"))
+        sentences = faiss.read_index(str(build / "sentences.faiss"))
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         raise IndexError_(f"index in {index_dir} is damaged ({type(exc).__name__}: "
                           f"{str(exc)[:200]}): run `rag index --full` to rebuild it") from exc
     if vectors.ntotal != len(passages) or vectors.d != manifest.get("dim"):
         raise IndexError_(f"index in {index_dir} is inconsistent ({vectors.ntotal} vectors, "
                           f"{len(passages)} passages): run `rag index --full` to rebuild it")
-    return Index(passages, vectors, manifest, build)
+    if sentences.d != vectors.d:
+        raise IndexError_(f"index in {index_dir} is inconsistent (sentence vectors of dimension "
+                          f"{sentences.d}, passages {vectors.d}): run `rag index --full` to rebuild it")
+    return Index(passages, vectors, sentences, manifest, build)
 
 
 def stale_reasons(manifest: dict, settings: Settings) -> list[str]:
@@ -152,16 +157,9 @@ def _old_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
         return {}
     if old.manifest.get("model") != model:
         return {}
-    texts = [p.text for p in old.passages]
-    stored = [old.faiss.reconstruct_n(0, old.faiss.ntotal)]
-    sentence_file = old.path / "sentences.faiss"
-    if sentence_file.exists():
-        import faiss
-
-        sentences = faiss.read_index(str(sentence_file))
-        texts += sentence_texts(old.passages)
-        stored.append(sentences.reconstruct_n(0, sentences.ntotal))
-    vectors = np.concatenate(stored)
+    texts = [p.text for p in old.passages] + sentence_texts(old.passages)
+    vectors = np.concatenate([old.faiss.reconstruct_n(0, old.faiss.ntotal),
+                              old.sentences.reconstruct_n(0, old.sentences.ntotal)])
     if len(vectors) != len(texts):
         return {}
     return {vector_key(model, t): vectors[i] for i, t in enumerate(texts)}

@@ -96,32 +96,28 @@ class _Searchable:
     """An index plus what queries need from it: sentence spans, BM25 and the bridges."""
 
     def __init__(self, index: Index):
-        import faiss
-
         from .chunk import sentence_spans
 
         self.index = index
         self.passages = index.passages
-        # sentences of multi-sentence passages, in the order their vectors were stored
-        self.sentences: list[tuple[int, int, int]] = []  # (passage index, doc start, doc end)
-        self.passage_sentences: list[list[tuple[int, int]]] = []
+        self.sentence_vectors = index.sentences
+        # Sentence vectors are stored for passages of more than one sentence, in passage order.
+        self.passage_sentences: list[list[tuple[int, int]]] = []  # document offsets, per passage
+        self.sentence_ids: list[list[int]] = []  # sentence vector ids, per passage
+        self.sentence_passage: list[int] = []  # passage index, per sentence vector
         for i, p in enumerate(self.passages):
             spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)] or [(p.start, p.end)]
             self.passage_sentences.append(spans)
+            ids = list(range(len(self.sentence_passage), len(self.sentence_passage) + len(spans)))
+            self.sentence_ids.append(ids if len(spans) > 1 else [])
             if len(spans) > 1:
-                self.sentences += [(i, a, b) for a, b in spans]
-        sentence_file = index.path / "sentences.faiss"
-        self.sentence_vectors = faiss.read_index(str(sentence_file)) if sentence_file.exists() else None
-        if self.sentence_vectors is not None and self.sentence_vectors.ntotal != len(self.sentences):
-            raise IndexError_(f"index in {index.path} has {self.sentence_vectors.ntotal} sentence "
-                              f"vectors for {len(self.sentences)} sentences: run `rag index --full`")
-        self.sentence_ids: list[list[int]] = [[] for _ in self.passages]  # passage -> its sentence vectors
-        for j, (i, _, _) in enumerate(self.sentences):
-            self.sentence_ids[i].append(j)
+                self.sentence_passage += [i] * len(spans)
+        if index.sentences.ntotal != len(self.sentence_passage):
+            raise IndexError_(f"index in {index.path} has {index.sentences.ntotal} sentence vectors for "
+                              f"{len(self.sentence_passage)} sentences: run `rag index --full`")
         self.bm25 = BM25Index([p.text for p in self.passages])
         self.names = PinyinNames(p.text for p in self.passages)
-        self.dictionary = Dictionary("\n".join(p.text for p in self.passages))
-
+        self.dictionary = Dictionary(self.bm25)
 
     def candidates(self, vector: np.ndarray, bm25: np.ndarray) -> list[int]:
         """Passages worth scoring exactly: the dense, sentence and lexical front runners."""
@@ -130,7 +126,7 @@ class _Searchable:
             return list(range(n))
         ids = dict.fromkeys(_search(self.index.faiss, vector, CANDIDATES))
         for j in _search(self.sentence_vectors, vector, 3 * CANDIDATES):
-            ids[self.sentences[j][0]] = None
+            ids[self.sentence_passage[j]] = None
         if len(bm25) and bm25.max() > 0:
             top = np.argpartition(-bm25, CANDIDATES)[:CANDIDATES]
             ids.update(dict.fromkeys(int(i) for i in top if bm25[i] > 0))

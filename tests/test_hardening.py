@@ -110,6 +110,7 @@ def _break_manifest_dim(build):
     (lambda b: (b / "index.faiss").unlink(), "damaged"),
     (lambda b: (b / "index.faiss").write_bytes((b / "index.faiss").read_bytes()[:1000]), "damaged"),
     (lambda b: (b / "manifest.json").write_text("{not json"), "damaged"),
+    (lambda b: (b / "sentences.faiss").write_bytes(b"\x00" * 64), "damaged"),
     (_break_passages, "inconsistent"),
     (_break_manifest_dim, "inconsistent"),
     (_break_manifest_model, "out of date"),
