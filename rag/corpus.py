@@ -42,15 +42,6 @@ def _check_text(raw: str, label: str) -> None:
         raise CorpusError(f"{label} has no text to index")
 
 
-def _renamed(source: Path, suffix: str) -> Path:
-    import shutil
-    import tempfile
-
-    target = Path(tempfile.mkdtemp()) / ("upload" + suffix)
-    shutil.copyfile(source, target)
-    return target
-
-
 def add_text(corpus_dir: Path, title: str, text: str) -> Path:
     """Save pasted text as a Markdown document titled ``title``; returns its path."""
     title = " ".join((title or "").split())
@@ -77,9 +68,8 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
     size = source.stat().st_size
     if size > MAX_UPLOAD_BYTES:
         raise CorpusError(f"{Path(name).name} is {size >> 10} KB; the limit is {MAX_UPLOAD_BYTES >> 20} MB")
-    # extract_text dispatches on the suffix, so check a copy named like the upload
-    raw, data = extract_text(source if source.suffix.lower() == suffix else _renamed(source, suffix),
-                             Path(name).name)
+    # an upload's temporary file may have another suffix: read it as the name says
+    raw, data = extract_text(source, Path(name).name, suffix)
     _check_text(raw, Path(name).name)
     corpus_dir.mkdir(parents=True, exist_ok=True)
     path = _free_path(corpus_dir, safe_name(name, suffix))

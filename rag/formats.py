@@ -106,10 +106,10 @@ def _docx(data: bytes, label: str) -> str:
     return "\n\n".join(blocks)
 
 
-def extract_text(path: Path, label: str | None = None) -> tuple[str, bytes]:
-    """(text, raw bytes) of a supported file; raises CorpusError saying why it cannot be read."""
+def extract_text(path: Path, label: str | None = None, suffix: str | None = None) -> tuple[str, bytes]:
+    """(text, raw bytes) of a supported file, read as ``suffix`` (default: its own); raises CorpusError."""
     label = label or path.name
-    suffix = path.suffix.lower()
+    suffix = (suffix or path.suffix).lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise CorpusError(f"{label}: unsupported file type (accepted: {', '.join(SUPPORTED_SUFFIXES)})")
     try:

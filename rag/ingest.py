@@ -9,7 +9,6 @@ normalised text, so passages can be cited by exact character offsets.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,6 @@ class Document:
     title: str
     text: str
     blocks: tuple[Block, ...]
-    sha256: str  # of the file's bytes, for the index manifest
 
 
 def join_lines(a: str, b: str) -> str:
@@ -122,7 +120,7 @@ def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
     return out + held
 
 
-def parse_document(doc: str, raw: str, sha256: str = "") -> Document:
+def parse_document(doc: str, raw: str) -> Document:
     """Repair and lay out one document's text; ``doc`` names it in citations."""
     markdown = not doc.lower().endswith(".txt")  # in plain text a "#" line is not a heading
     title = ""
@@ -145,7 +143,7 @@ def parse_document(doc: str, raw: str, sha256: str = "") -> Document:
     text = "\n\n".join(pieces)
     if not title:
         title = Path(doc).stem
-    return Document(doc=doc, title=title, text=text, blocks=tuple(blocks), sha256=sha256)
+    return Document(doc=doc, title=title, text=text, blocks=tuple(blocks))
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -165,8 +163,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 def read_document(path: Path, corpus_dir: Path) -> Document:
     """Read and repair one file; raises CorpusError naming the file if it cannot be read."""
     doc = path.relative_to(corpus_dir).as_posix()
-    raw, data = extract_text(path, doc)
-    return parse_document(doc, raw, hashlib.sha256(data).hexdigest())
+    raw, _ = extract_text(path, doc)
+    return parse_document(doc, raw)
 
 
 def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
