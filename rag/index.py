@@ -188,6 +188,10 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
     except Timeout as exc:
         raise IndexError_(f"another build of {index_dir} is running: wait for it to finish") from exc
     try:
+        if not full and (live := _up_to_date(settings)) is not None:
+            # Nothing changed: no embedding, no new build, no reload for running servers.
+            return BuildReport(len(live.passages), 0, live.faiss.ntotal + live.sentences.ntotal,
+                               time.perf_counter() - started, list(live.manifest.get("skipped", [])))
         # Hashes of every file, skipped ones too, so a skipped file does not look like a change.
         hashes = corpus_hashes(settings.corpus_dir)
         documents, warnings = read_corpus(settings.corpus_dir)
@@ -227,6 +231,19 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
                            time.perf_counter() - started, warnings)
     finally:
         lock.release()
+
+
+def _up_to_date(settings: Settings) -> Index | None:
+    """The live build, if it loads and matches the corpus and settings."""
+    try:
+        live = load_index(settings.index_dir)
+    except IndexError_:
+        return None
+    kinds = live.manifest.get("faiss", {})
+    if stale_reasons(live.manifest, settings) or kinds.get("passages") != choose_kind(
+            settings.faiss_kind, len(live.passages)):
+        return None
+    return live
 
 
 def _write_build(index_dir: Path, passages: list[Passage], vectors: dict, manifest: dict) -> None:

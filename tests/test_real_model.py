@@ -101,3 +101,26 @@ def test_model_that_cannot_be_loaded(tmp_path, real_settings):
                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "could not load the embedding model" in out.stderr and "RAG_EMBED_MODEL" in out.stderr
+
+
+def test_second_document_answers_while_the_article_still_does(real_retriever, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from rag.index import build_index
+    from rag.retriever import Retriever
+
+    settings = replace(real_retriever.settings, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    shutil.copytree(real_retriever.settings.corpus_dir, settings.corpus_dir)
+    build_index(settings, real_retriever.encoder)
+    (settings.corpus_dir / "robots.md").write_text(
+        "# 机器人工厂\n\n## 产能\n\n宁波某机器人工厂去年部署了1200台协作机器人，产能提升了35%。\n\n"
+        "## 人才\n\n工厂与职业院校合作，每年培训300名机器人运维工程师。\n", "utf-8")
+    calls = real_retriever.encoder.calls
+    report = build_index(settings, real_retriever.encoder)
+    assert report.embedded == 2 and real_retriever.encoder.calls - calls == 1  # only the new passages
+    retriever = Retriever(settings, real_retriever.encoder, auto_build=False)
+    new = answer(retriever, "How many collaborative robots did the Ningbo factory deploy?", 3)
+    assert new.answered and new.hits[0].doc == "robots.md" and "1200台协作机器人" in new.hits[0].evidence
+    old = answer(retriever, "What did Sun Huaqin propose for SMEs?", 3)
+    assert old.answered and GOLD in "".join(old.hits[0].text.split())
