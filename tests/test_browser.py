@@ -1,12 +1,11 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTICLE, ROOT
-from tests.helpers.server import start_server, stop_server
+from tests.conftest import ROOT
+from tests.helpers.server import article_corpus, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
@@ -19,9 +18,7 @@ SCREENSHOT = ROOT / "docs" / "chat.png"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("web")
-    (base / "corpus").mkdir()
-    shutil.copy(ARTICLE, base / "corpus" / ARTICLE.name)
+    base = article_corpus(tmp_path_factory.mktemp("web"))
     (base / "corpus" / "evil.md").write_text(
         "# 注入测试\n\n这份文档测试网页安全：<script>window.__pwned = 1</script>"
         "<img src=x onerror=\"window.__pwned = 2\"> 脚本只应作为文字显示。\n", "utf-8")
@@ -56,6 +53,8 @@ def test_english_question_cites_and_highlights_sun_huaqin(page):
     assert page.locator("#chat .cite", has_text="[1]").count() >= 1
     assert page.locator("#chat", has_text="两者不是简单叠加").count() == 1
     SCREENSHOT.parent.mkdir(exist_ok=True)
+    # show the answer from its start: the question, the quoted evidence, then the passages
+    page.evaluate("document.querySelectorAll('#chat *').forEach(e => { e.scrollTop = 0; })")
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
@@ -94,9 +93,7 @@ def test_login_guards_questions_and_uploads(tmp_path):
     import urllib.error
     import urllib.request
 
-    (tmp_path / "corpus").mkdir()
-    shutil.copy(ARTICLE, tmp_path / "corpus" / ARTICLE.name)
-    proc, url = start_server(tmp_path, env={"RAG_AUTH": "alice:s3cret"})
+    proc, url = start_server(article_corpus(tmp_path), env={"RAG_AUTH": "alice:s3cret"})
     try:
         assert "web chat on http://127.0.0.1:" in (tmp_path / "server.log").read_text()
         for path, data in [("config", None), ("gradio_api/info", None),

@@ -2,7 +2,6 @@
 
 import html
 import json
-import shutil
 import statistics
 import threading
 import time
@@ -12,8 +11,8 @@ import psutil
 import pytest
 
 from rag.evaluate import read_questions
-from tests.conftest import ARTICLE, DEV_QUESTIONS, ROOT
-from tests.helpers.server import start_server, stop_server
+from tests.conftest import DEV_QUESTIONS, ROOT
+from tests.helpers.server import article_corpus, start_server, stop_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -23,9 +22,7 @@ RESULTS = ROOT / "bench" / "load_results.json"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("load")
-    (base / "corpus").mkdir()
-    shutil.copy(ARTICLE, base / "corpus" / ARTICLE.name)
+    base = article_corpus(tmp_path_factory.mktemp("load"))
     proc, url = start_server(base)
     yield proc, url
     stop_server(proc)

@@ -23,6 +23,7 @@ EXAMPLES = [
     "工业母机成果转化为什么不是简单的样机交付？",
 ]
 MAX_K = 10
+LEAD_MARGIN = 0.01  # in score units (cosine): how close a second hit must be to be quoted too
 CSS = """
 .evidence mark, .passage mark { background: #fde68a; padding: 0 2px; border-radius: 3px; }
 .cite { color: #2563eb; font-weight: 600; }
@@ -68,8 +69,9 @@ def render_answer(result: Answer) -> str:
     t = TEXTS[result.lang]
     parts = [f"<p><em>{html.escape(note)}</em></p>" for note in result.notes]
     if result.answered:
-        quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>"
-                          for h in result.hits[:2])
+        # quote the best hit, and the second only when it is nearly as good
+        lead = [h for h in result.hits[:2] if h.score >= result.hits[0].score - LEAD_MARGIN]
+        quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>" for h in lead)
         parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark></div>")
     else:
         parts.append(f"<p class='lowconf'><strong>{t['none']}</strong></p>")
@@ -143,7 +145,7 @@ def build_app(retriever: Retriever):
         line, table = corpus_summary(retriever)
         summary = gr.Markdown(line, elem_id="corpus-line")
         with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(elem_id="chat", height=520, sanitize_html=True,
+            chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True,
                                  render_markdown=True, group_consecutive_messages=False)
             with gr.Row():
                 box = gr.Textbox(placeholder="Ask a question… 请输入问题", show_label=False,

@@ -1,6 +1,7 @@
 """Start the real `rag serve` for a test, on a free port over a folder's corpus."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -9,6 +10,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def article_corpus(base: Path) -> Path:
+    """base/corpus holding a copy of the article; returns base."""
+    (base / "corpus").mkdir()
+    shutil.copy(ROOT / "corpus" / "ai-plus-manufacturing.md", base / "corpus")
+    return base
 
 
 def free_port() -> int:
