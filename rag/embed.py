@@ -17,7 +17,9 @@ class Encoder(Protocol):
     """What the index and the retriever need from an embedding model."""
 
     name: str
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,8 +59,8 @@ class Index:
     """A loaded build: passages[i] is vector i of ``faiss``."""
 
     passages: list[Passage]
-    faiss: object
-    sentences: object  # vectors of the sentences of multi-sentence passages
+    faiss: Any  # a faiss.Index
+    sentences: Any  # vectors of the sentences of multi-sentence passages
     manifest: dict
     path: Path
 
@@ -138,6 +139,7 @@ def stale_reasons(manifest: dict, settings: Settings) -> list[str]:
 def _make_faiss(vectors: np.ndarray, dim: int, kind: str):
     import faiss
 
+    index: Any
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80

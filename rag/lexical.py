@@ -70,7 +70,7 @@ class BM25Index:
             # bm25s wants at least one token per document
             self._bm25.index([tokens or ["\u0000"] for tokens in self._tokens], show_progress=False)
 
-    def __contains__(self, token: str) -> bool:
+    def __contains__(self, token: object) -> bool:
         return token in self._vocab
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:

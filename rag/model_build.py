@@ -171,7 +171,7 @@ def _normalizer(norm: dict[int, str]):
             to_space.append(char)
         elif target == char:
             kept.append(char)  # NFKC would change it; the model keeps it (e.g. ～)
-    steps = []
+    steps: list = []
     if dropped:
         steps.append(normalizers.Replace(Regex("[" + "".join(map(_escape, dropped)) + "]"), ""))
     if to_space:

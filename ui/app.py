@@ -185,6 +185,9 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
     """Load the model and index once, then serve the chat until interrupted."""
     credentials = parse_auth(auth)
+    if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
+        print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
+              "add documents; pass --auth user:password (or set RAG_AUTH)", flush=True)
     retriever = Retriever(settings, progress=lambda m: print(m, flush=True))
     retriever.search("warm-up", 1)  # load model and index before the first visitor
     app = build_app(retriever)
