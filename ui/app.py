@@ -192,6 +192,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     retriever.search("warm-up", 1)  # load model and index before the first visitor
     app = build_app(retriever)
     print(f"web chat on http://{host}:{port}", flush=True)
-    app.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, auth=credentials, show_error=False,
-        max_file_size="10mb", css=CSS, theme=None)
+    try:
+        app.queue(default_concurrency_limit=4).launch(
+            server_name=host, server_port=port, auth=credentials, show_error=False,
+            max_file_size="10mb", css=CSS, theme=None)
+    except OSError as exc:  # port taken, address not on this machine
+        raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
