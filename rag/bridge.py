@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+[1-5]?(?=(?:'s\b)?)")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 EN_STOPWORDS = set("""
 a an the of to in on at for by with from and or but is are was were be been being do does did
 what which who whom whose why how when where that this these those it its his her their they
@@ -203,6 +202,3 @@ class Dictionary:
                     used[i : i + size] = [True] * size
         return found
 
-
-def has_han(text: str) -> bool:
-    return bool(_HAN.search(text))

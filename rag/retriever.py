@@ -180,11 +180,6 @@ class Retriever:
             index = load_index(self.settings.index_dir)
         return _Searchable(index)
 
-    def reload(self) -> None:
-        """Forget the loaded index; the next query loads the live one."""
-        with self._lock:
-            self._state, self._loaded_build = None, None
-
     @property
     def passages(self) -> list[Passage]:
         return self._current().passages
