@@ -128,15 +128,16 @@ def build_app(retriever: Retriever):
 
     def add(upload, title, text, progress=gr.Progress()):
         try:
-            if upload is not None:
-                path = add_file(retriever.settings.corpus_dir, Path(upload),
-                                Path(getattr(upload, "orig_name", None) or upload).name)
+            if upload is not None:  # Gradio keeps the uploaded file's own name in its temp path
+                path = add_file(retriever.settings.corpus_dir, Path(upload))
             else:
                 path = add_text(retriever.settings.corpus_dir, title, text)
             rebuild(progress)
             status = f"✅ Added {path.name}; the index is rebuilt and the chat answers from it."
         except RagError as exc:
             status = f"⚠️ {exc}"
+        except Exception as exc:  # noqa: BLE001 - a message in the page, never a traceback
+            status = f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
         line, table = corpus_summary(retriever)
         return status, line, table, None, "", ""
 
