@@ -124,3 +124,10 @@ def test_second_document_answers_while_the_article_still_does(real_retriever, tm
     assert new.answered and new.hits[0].doc == "robots.md" and "1200台协作机器人" in new.hits[0].evidence
     old = answer(retriever, "What did Sun Huaqin propose for SMEs?", 3)
     assert old.answered and GOLD in "".join(old.hits[0].text.split())
+
+
+def test_term_bridge_lifts_the_right_passage(real_retriever):
+    query = real_retriever.analyse("Why have domestic machine tool research results not been fully applied?")
+    assert "母机" in query.terms or "机床" in query.terms
+    top = real_retriever.search_queries([query], 1)[0][0]
+    assert "对成果的统筹转化重视程度不够" in "".join(top.text.split())
