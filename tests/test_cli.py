@@ -28,3 +28,11 @@ def test_bad_k():
 def test_missing_question_file(tmp_path):
     out = run("eval", str(tmp_path / "none.jsonl"), "--model", "fake", "--index", str(tmp_path / "ix"))
     assert out.returncode == 1 and "cannot read question file" in out.stderr
+
+
+def test_imports_stay_lazy():
+    # `import rag` and the CLI's own import must not pay for torch, gradio or faiss
+    code = ("import sys, rag, rag.cli; "
+            "print(sorted(m for m in ('torch', 'gradio', 'faiss', 'sentence_transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
