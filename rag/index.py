@@ -202,8 +202,8 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
         # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
         texts = [p.text for p in passages] + sentence_texts(passages)
         keys = [vector_key(encoder.name, t) for t in texts]
-        todo = list(dict.fromkeys(k for k in keys if k not in reuse))
-        todo_text = {k: t for k, t in zip(keys, texts, strict=True) if k in set(todo)}
+        todo_text = {k: t for k, t in zip(keys, texts, strict=True) if k not in reuse}  # new texts, once each
+        todo = list(todo_text)
         for batch_start in range(0, len(todo), EMBED_BATCH):
             batch = todo[batch_start : batch_start + EMBED_BATCH]
             for key, vector in zip(batch, encoder.encode_passages([todo_text[k] for k in batch]),
