@@ -6,6 +6,7 @@ Every passage is an exact slice of its document's normalised text:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -57,8 +58,8 @@ def _pieces_of_long_sentence(text: str, start: int, end: int, max_chars: int) ->
     cuts = [m.end() for m in _CLAUSE_END.finditer(text, start, end)]
     out, a = [], start
     while end - a > max_chars:
-        fitting = [c for c in cuts if a < c <= a + max_chars]
-        b = fitting[-1] if fitting else a + max_chars
+        last = bisect.bisect_right(cuts, a + max_chars) - 1  # the last comma within reach
+        b = cuts[last] if last >= 0 and cuts[last] > a else a + max_chars
         out.append(_trim(text, a, b))
         a = b
     out.append(_trim(text, a, end))

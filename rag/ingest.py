@@ -57,10 +57,16 @@ def join_lines(a: str, b: str) -> str:
 
 
 def _clean_paragraph(lines: list[str]) -> str:
-    text = ""
+    """One paragraph from its lines, joined as join_lines does (in one pass: files can be long)."""
+    pieces: list[str] = []
     for line in lines:
-        text = join_lines(text, re.sub(r"[ \t\u00a0]+", " ", line.strip()))
-    return text
+        line = re.sub(r"[ \t\u00a0]+", " ", line.strip())
+        if not line:
+            continue
+        if pieces and not (_CJK.match(pieces[-1][-1]) or _CJK.match(line[0])):
+            pieces.append(" ")
+        pieces.append(line)
+    return "".join(pieces)
 
 
 def is_caption(text: str) -> bool:
@@ -99,25 +105,43 @@ def _raw_blocks(raw: str, markdown: bool) -> list[tuple[str, int, str]]:
 def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
     """Rejoin paragraphs cut by page breaks; captions found inside go after the repaired one."""
     out: list[tuple[str, int, str]] = []
-    pending: int | None = None  # index in out of a paragraph still waiting for its end
-    held: list[tuple[str, int, str]] = []
+    parts: list[str] = []  # pieces of a paragraph still waiting for its end
+    held: list[tuple[str, int, str]] = []  # captions met meanwhile
+    length = 0
+
+    def still_open() -> bool:
+        # Past 300 characters is_fragment only looks at the final character; skip the join.
+        if length > 300:
+            return parts[-1][-1] not in _TERMINAL
+        return is_fragment(_clean_paragraph(parts))
+
+    def close() -> None:
+        nonlocal length
+        out.append(("para", 0, _clean_paragraph(parts)))
+        out.extend(held)
+        parts.clear()
+        held.clear()
+        length = 0
+
     for kind, level, text in blocks:
-        if pending is not None:
-            if kind == "caption":
-                held.append((kind, level, text))
-                continue
-            if kind == "para":
-                out[pending] = ("para", 0, join_lines(out[pending][2], text))
-                if not is_fragment(out[pending][2]):
-                    out += held
-                    held, pending = [], None
-                continue
-            out += held
-            held, pending = [], None
-        out.append((kind, level, text))
-        if kind == "para" and is_fragment(text):
-            pending = len(out) - 1
-    return out + held
+        if parts and kind == "caption":
+            held.append((kind, level, text))
+        elif parts and kind == "para":
+            parts.append(text)
+            length += len(text)
+            if not still_open():
+                close()
+        else:
+            if parts:
+                close()
+            if kind == "para" and is_fragment(text):
+                parts.append(text)
+                length = len(text)
+            else:
+                out.append((kind, level, text))
+    if parts:
+        close()
+    return out
 
 
 def parse_document(doc: str, raw: str) -> Document:
