@@ -47,17 +47,8 @@ class Document:
     blocks: tuple[Block, ...]
 
 
-def join_lines(a: str, b: str) -> str:
-    """Join two pieces of one sentence: nothing between Chinese characters, a space otherwise."""
-    if not a or not b:
-        return a + b
-    if _CJK.match(a[-1]) or _CJK.match(b[0]):
-        return a + b
-    return a + " " + b
-
-
 def _clean_paragraph(lines: list[str]) -> str:
-    """One paragraph from its lines, joined as join_lines does (in one pass: files can be long)."""
+    """Join the lines (or pieces) of one paragraph: nothing between Chinese characters, a space otherwise."""
     pieces: list[str] = []
     for line in lines:
         line = re.sub(r"[ \t\u00a0]+", " ", line.strip())
