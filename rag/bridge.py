@@ -73,23 +73,18 @@ class PinyinNames:
     def __init__(self, texts: Iterable[str]):
         from pypinyin import Style, lazy_pinyin
 
-        # (syllable, next syllable) -> set of the Chinese character runs that start with it
-        self._runs: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # syllables of every 2-4 character stretch of Chinese in the corpus -> those stretches
+        self._spelled: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for text in texts:
             for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+                # whole runs, so polyphonic characters are read in context (李乐成: le, not yue)
                 syllables = [_fold(s) for s in lazy_pinyin(run, style=Style.NORMAL)]
                 for i in range(len(run) - 1):
-                    self._runs[(syllables[i], syllables[i + 1])].add(run[i:])
-        self._lazy_pinyin, self._style = lazy_pinyin, Style.NORMAL
+                    for n in range(2, min(MAX_NAME_SYLLABLES, len(run) - i) + 1):
+                        self._spelled[tuple(syllables[i : i + n])].add(run[i : i + n])
 
     def _match(self, syllables: list[str]) -> set[str]:
-        found = set()
-        for run in self._runs.get((syllables[0], syllables[1]), ()):
-            head = run[: len(syllables)]
-            if len(head) == len(syllables) and \
-                    [_fold(s) for s in self._lazy_pinyin(head, style=self._style)] == syllables:
-                found.add(head)
-        return found
+        return self._spelled.get(tuple(syllables), set())
 
     def find(self, question: str) -> list[str]:
         """Chinese names in the corpus that romanised words of ``question`` spell, longest first."""

@@ -23,6 +23,8 @@ def names():
     ("Which company does Zhang Tianren chair?", "张天任"),
     ("What is Xu Guanju's position?", "徐冠巨"),
     ("Yu Xubo", "于旭波"),
+    ("What did minister Li Lecheng say?", "李乐成"),
+    ("Who took the photo of Zhang Fan?", "张帆"),
 ])
 def test_pinyin_names(names, question, name):
     assert names.find(question) == [name]
