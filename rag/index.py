@@ -5,6 +5,8 @@ Layout of ``index/``::
     CURRENT                  name of the live build (replaced atomically)
     builds/<name>/index.faiss
     builds/<name>/passages.jsonl
+    builds/<name>/sentences.faiss
+    builds/<name>/bm25/        BM25 over jieba tokens (bm25s's .npy and .json files)
     builds/<name>/manifest.json
     .lock                    held while a build runs
 
@@ -32,8 +34,9 @@ from .config import Settings
 from .embed import Encoder
 from .errors import IndexError_
 from .ingest import corpus_files, read_corpus
+from .lexical import BM25Index
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 saved with the build
 CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
 EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (bench/scaling.py)
 EMBED_BATCH = 32
@@ -61,6 +64,7 @@ class Index:
     passages: list[Passage]
     faiss: Any  # a faiss.Index
     sentences: Any  # vectors of the sentences of multi-sentence passages
+    bm25: BM25Index
     manifest: dict
     path: Path
 
@@ -109,16 +113,17 @@ def load_index(index_dir: Path) -> Index:
             passages = [Passage(**json.loads(line)) for line in f if line.strip()]
         vectors = faiss.read_index(str(build / "index.faiss"))
         sentences = faiss.read_index(str(build / "sentences.faiss"))
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        bm25 = BM25Index.load(build / "bm25")
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError) as exc:
         raise IndexError_(f"index in {index_dir} is damaged ({type(exc).__name__}: "
                           f"{str(exc)[:200]}): run `rag index --full` to rebuild it") from exc
-    if vectors.ntotal != len(passages) or vectors.d != manifest.get("dim"):
+    if not vectors.ntotal == bm25.size == len(passages) or vectors.d != manifest.get("dim"):
         raise IndexError_(f"index in {index_dir} is inconsistent ({vectors.ntotal} vectors, "
                           f"{len(passages)} passages): run `rag index --full` to rebuild it")
     if sentences.d != vectors.d:
         raise IndexError_(f"index in {index_dir} is inconsistent (sentence vectors of dimension "
                           f"{sentences.d}, passages {vectors.d}): run `rag index --full` to rebuild it")
-    return Index(passages, vectors, sentences, manifest, build)
+    return Index(passages, vectors, sentences, bm25, manifest, build)
 
 
 def stale_reasons(manifest: dict, settings: Settings) -> list[str]:
@@ -226,7 +231,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
             "passages": len(passages),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        _write_build(index_dir, passages, {
+        _write_build(index_dir, passages, BM25Index.build([p.text for p in passages]), {
             "index.faiss": _make_faiss(vectors[: len(passages)], encoder.dim, kind),
             "sentences.faiss": _make_faiss(vectors[len(passages) :], encoder.dim, sentence_kind)}, manifest)
         return BuildReport(len(passages), len(todo), len(set(keys)) - len(todo),
@@ -248,7 +253,8 @@ def _up_to_date(settings: Settings) -> Index | None:
     return live
 
 
-def _write_build(index_dir: Path, passages: list[Passage], vectors: dict, manifest: dict) -> None:
+def _write_build(index_dir: Path, passages: list[Passage], bm25: BM25Index, vectors: dict,
+                 manifest: dict) -> None:
     import faiss
 
     builds = index_dir / "builds"
@@ -257,12 +263,14 @@ def _write_build(index_dir: Path, passages: list[Passage], vectors: dict, manife
     tmp.mkdir(parents=True)
     for file_name, index in vectors.items():
         faiss.write_index(index, str(tmp / file_name))
+    bm25.save(tmp / "bm25")
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-    for path in tmp.iterdir():
-        _fsync(path)
+    for path in tmp.rglob("*"):
+        if path.is_file():
+            _fsync(path)
     tmp.rename(builds / name)
     pointer = index_dir / "CURRENT.tmp"
     pointer.write_text(name + "\n")

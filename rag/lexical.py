@@ -8,6 +8,7 @@ evidence, and fusion leaves the dense ranking alone.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -57,18 +58,40 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25Index:
-    """BM25 over jieba tokens of a list of texts; an empty query scores all zeros."""
+    """BM25 over jieba tokens of a list of texts; an empty query scores all zeros.
 
-    def __init__(self, texts: Sequence[str]):
+    Built once per index build and saved beside the vectors (bm25s's own .npy/.json files,
+    pickle off), so loading an index does not re-tokenise the corpus.
+    """
+
+    def __init__(self, bm25, size: int):
+        self._bm25 = bm25
+        self.size = size
+        self._vocab = set(bm25.vocab_dict) if size else set()
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> BM25Index:
         import bm25s
 
-        self.size = len(texts)
-        self._tokens = [tokenize(t) for t in texts]
-        self._vocab = {t for tokens in self._tokens for t in tokens}
-        self._bm25 = bm25s.BM25()
-        if self.size:
+        bm25 = bm25s.BM25()
+        if texts:
             # bm25s wants at least one token per document
-            self._bm25.index([tokens or ["\u0000"] for tokens in self._tokens], show_progress=False)
+            bm25.index([tokenize(t) or ["\u0000"] for t in texts], show_progress=False)
+        return cls(bm25, len(texts))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "size.json").write_text(json.dumps({"documents": self.size}))
+        if self.size:
+            self._bm25.save(str(folder), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        import bm25s
+
+        size = json.loads((folder / "size.json").read_text())["documents"]
+        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False) if size else bm25s.BM25()
+        return cls(bm25, size)
 
     def __contains__(self, token: object) -> bool:
         return token in self._vocab

@@ -21,7 +21,7 @@ from .config import Settings
 from .embed import Encoder, SentenceTransformerEncoder
 from .errors import IndexError_, QuestionError
 from .index import Index, build_index, current_build, load_index, stale_reasons
-from .lexical import BM25Index, cjk_ratio, tokenize
+from .lexical import cjk_ratio, tokenize
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
@@ -115,9 +115,16 @@ class _Searchable:
         if index.sentences.ntotal != len(self.sentence_passage):
             raise IndexError_(f"index in {index.path} has {index.sentences.ntotal} sentence vectors for "
                               f"{len(self.sentence_passage)} sentences: run `rag index --full`")
-        self.bm25 = BM25Index([p.text for p in self.passages])
-        self.names = PinyinNames(p.text for p in self.passages)
+        self.bm25 = index.bm25
         self.dictionary = Dictionary(self.bm25)
+        self._names: PinyinNames | None = None
+
+    @property
+    def names(self) -> PinyinNames:
+        """The pinyin of the corpus, worked out on the first question that needs it."""
+        if self._names is None:
+            self._names = PinyinNames(p.text for p in self.passages)
+        return self._names
 
     def candidates(self, vector: np.ndarray, bm25: np.ndarray) -> list[int]:
         """Passages worth scoring exactly: the dense, sentence and lexical front runners."""
@@ -193,7 +200,8 @@ class Retriever:
             lang, terms = "zh", tokenize(text)
         else:
             lang, terms = "en", state.dictionary.translate(text)
-        names = state.names.find(text)
+        # only romanised words can spell a name: a question in Chinese characters skips the pinyin
+        names = state.names.find(text) if re.search("[A-Za-z]", text) else []
         for name in names:
             terms += tokenize(name)
         return Query(text, lang, tuple(dict.fromkeys(terms)), tuple(names), truncated)

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from rag.answer import answer
@@ -111,6 +112,7 @@ def _break_manifest_dim(build):
     (lambda b: (b / "index.faiss").write_bytes((b / "index.faiss").read_bytes()[:1000]), "damaged"),
     (lambda b: (b / "manifest.json").write_text("{not json"), "damaged"),
     (lambda b: (b / "sentences.faiss").write_bytes(b"\x00" * 64), "damaged"),
+    (lambda b: (b / "bm25" / "vocab.index.json").unlink(), "damaged"),
     (_break_passages, "inconsistent"),
     (_break_manifest_dim, "inconsistent"),
     (_break_manifest_model, "out of date"),
@@ -136,8 +138,11 @@ def test_missing_current_pointer_target(settings, fake_encoder):
 
 def test_nothing_is_pickled(settings, fake_encoder):
     build_index(settings, fake_encoder)
-    suffixes = {p.suffix for p in settings.index_dir.rglob("*") if p.is_file()}
-    assert suffixes <= {".faiss", ".jsonl", ".json", ".lock", ""}
+    files = [p for p in settings.index_dir.rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} <= {".faiss", ".jsonl", ".json", ".npy", ".lock", ""}
+    for path in files:
+        if path.suffix == ".npy":
+            np.load(path, allow_pickle=False)  # plain arrays, no pickled objects
     for path in list((ROOT / "rag").rglob("*.py")) + list((ROOT / "ui").rglob("*.py")):
         source = path.read_text("utf-8")
         assert "import pickle" not in source and "torch.load" not in source and "allow_pickle=True" not in source
