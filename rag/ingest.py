@@ -22,6 +22,7 @@ _OPENERS, _CLOSERS = "“‘「『（(《【", "”’」』）)》】"
 _CAPTION = re.compile(r"([/／]\s*摄|摄影|供图)\s*[:：]?\s*\S{0,12}$|^(图|图为|图片)\s*[:：]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+MAX_CAPTION_CHARS = 300
 # A short paragraph without a final stop is only broken if it shows it is mid-sentence (an open
 # quote, a comma): a byline ("▶ 本报记者 罗晓燕") must not swallow the paragraph after it.
 MIN_FRAGMENT_CHARS = 30
@@ -61,7 +62,7 @@ def _clean_paragraph(lines: list[str]) -> str:
 
 
 def is_caption(text: str) -> bool:
-    return len(text) <= 300 and bool(_CAPTION.search(text))
+    return len(text) <= MAX_CAPTION_CHARS and bool(_CAPTION.search(text))
 
 
 def is_fragment(text: str) -> bool:
@@ -101,8 +102,8 @@ def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
     length = 0
 
     def still_open() -> bool:
-        # Past 300 characters is_fragment only looks at the final character; skip the join.
-        if length > 300:
+        # Longer than any caption, is_fragment only looks at the final character; skip the join.
+        if length > MAX_CAPTION_CHARS:
             return parts[-1][-1] not in _TERMINAL
         return is_fragment(_clean_paragraph(parts))
 
