@@ -42,14 +42,18 @@ EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (ben
 EMBED_BATCH = 32
 
 
+def stored_sentences(passage: Passage) -> list[tuple[int, int]]:
+    """Spans (in the passage) of the sentences that get vectors: none for a one-sentence passage.
+
+    Sentence vectors are stored passage after passage, in this order.
+    """
+    spans = sentence_spans(passage.text)
+    return spans if len(spans) > 1 else []
+
+
 def sentence_texts(passages: list[Passage]) -> list[str]:
-    """Sentences of the passages that hold more than one, in the order their vectors are stored."""
-    out = []
-    for p in passages:
-        spans = sentence_spans(p.text)
-        if len(spans) > 1:
-            out += [p.text[a:b] for a, b in spans]
-    return out
+    """The texts of all stored sentences, in the order their vectors are stored."""
+    return [p.text[a:b] for p in passages for a, b in stored_sentences(p)]
 
 
 def vector_key(model: str, text: str) -> str:

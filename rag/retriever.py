@@ -20,7 +20,7 @@ from .chunk import Passage
 from .config import Settings
 from .embed import Encoder, SentenceTransformerEncoder
 from .errors import IndexError_, QuestionError
-from .index import Index, build_index, current_build, load_index, stale_reasons
+from .index import Index, build_index, current_build, load_index, stale_reasons, stored_sentences
 from .lexical import cjk_ratio, tokenize
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
@@ -42,9 +42,7 @@ class Hit:
     score: float
     dense: float
     lexical: float  # normalised BM25 in [0, 1]; 0 when the question has no lexical evidence
-    evidence_start: int  # document offsets of the evidence sentence
-    evidence_end: int
-    evidence_spans: tuple[tuple[int, int], ...] = ()  # all evidence sentences, best first
+    evidence_spans: tuple[tuple[int, int], ...]  # document offsets of the evidence sentences, best first
 
     text = property(lambda self: self.passage.text)
     doc = property(lambda self: self.passage.doc)
@@ -52,6 +50,14 @@ class Hit:
     section = property(lambda self: self.passage.section)
     start = property(lambda self: self.passage.start)
     end = property(lambda self: self.passage.end)
+
+    @property
+    def evidence_start(self) -> int:
+        return self.evidence_spans[0][0]
+
+    @property
+    def evidence_end(self) -> int:
+        return self.evidence_spans[0][1]
 
     @property
     def evidence(self) -> str:
@@ -96,22 +102,17 @@ class _Searchable:
     """An index plus what queries need from it: sentence spans, BM25 and the bridges."""
 
     def __init__(self, index: Index):
-        from .chunk import sentence_spans
-
         self.index = index
         self.passages = index.passages
         self.sentence_vectors = index.sentences
-        # Sentence vectors are stored for passages of more than one sentence, in passage order.
         self.passage_sentences: list[list[tuple[int, int]]] = []  # document offsets, per passage
         self.sentence_ids: list[list[int]] = []  # sentence vector ids, per passage
         self.sentence_passage: list[int] = []  # passage index, per sentence vector
         for i, p in enumerate(self.passages):
-            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)] or [(p.start, p.end)]
-            self.passage_sentences.append(spans)
-            ids = list(range(len(self.sentence_passage), len(self.sentence_passage) + len(spans)))
-            self.sentence_ids.append(ids if len(spans) > 1 else [])
-            if len(spans) > 1:
-                self.sentence_passage += [i] * len(spans)
+            stored = stored_sentences(p)
+            self.passage_sentences.append([(p.start + a, p.start + b) for a, b in stored] or [(p.start, p.end)])
+            self.sentence_ids.append(list(range(len(self.sentence_passage), len(self.sentence_passage) + len(stored))))
+            self.sentence_passage += [i] * len(stored)
         if index.sentences.ntotal != len(self.sentence_passage):
             raise IndexError_(f"index in {index.path} has {index.sentences.ntotal} sentence vectors for "
                               f"{len(self.sentence_passage)} sentences: run `rag index --full`")
@@ -244,14 +245,13 @@ class Retriever:
                 scored.append((s, a, b))
             scored.sort(key=lambda x: -x[0])
             spans = tuple((a, b) for s, a, b in scored[:2] if s >= scored[0][0] - EVIDENCE_MARGIN)
-            hits.append(Hit(p, rank + 1, float(score[c]), float(dense[c]), float(lexical[c]),
-                            spans[0][0], spans[0][1], spans))
+            hits.append(Hit(p, rank + 1, float(score[c]), float(dense[c]), float(lexical[c]), spans))
         return hits
 
 
 def _cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
     """Exact cosine of the query with stored vectors ``ids`` (stored vectors are normalised)."""
-    if vectors is None or not len(ids):
+    if not len(ids):
         return np.zeros(len(ids), np.float32)
     stored = vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
     return stored @ query.astype(np.float32)
@@ -259,7 +259,7 @@ def _cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
 
 def _search(vectors, query: np.ndarray, k: int) -> list[int]:
     """Ids of the k nearest stored vectors (approximate for an HNSW index)."""
-    if vectors is None or k <= 0:
+    if k <= 0:
         return []
     _, ids = vectors.search(query.reshape(1, -1).astype(np.float32), k)
     return [int(i) for i in ids[0] if i >= 0]
