@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import Settings
-from .errors import CorpusError, IndexError_, ModelError, QuestionError, RagError
+from .errors import CorpusError, IndexNotReady, ModelError, QuestionError, RagError
 
 if TYPE_CHECKING:
     from .answer import Answer
     from .retriever import Hit, Retriever
 
-__all__ = ["Answer", "CorpusError", "Hit", "IndexError_", "ModelError", "QuestionError",
+__all__ = ["Answer", "CorpusError", "Hit", "IndexNotReady", "ModelError", "QuestionError",
            "RagError", "Retriever", "Settings", "ask", "retrieve"]
 
 _default = None

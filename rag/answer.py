@@ -1,18 +1,18 @@
-"""Answers: the retrieved passages, and whether the corpus answers the question at all."""
+"""Answers: the retrieved passages, how sure we are that the corpus answers, and what to quote.
+
+Every answer decision lives here; the CLI and the web chat only render an ``Answer``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .retriever import Hit, Query, Retriever
+from .retriever import Hit, Ranking, Retriever
+from .scoring import confidence, load_weights, question_features
 
-# "The text does not say", chosen on our own question sets (eval/), see README. e5's cosines
-# sit higher for Chinese questions over Chinese text than for English ones, so each language
-# has its own bars: a best passage this close answers outright ...
-SURE_DENSE = {"zh": 0.87, "en": 0.83}
-# ... or, above a lower bar, when it holds enough of the question's (bridged) terms.
-MIN_DENSE = {"zh": 0.80, "en": 0.70}
-MIN_TERM_COVERAGE = 0.25
+# Quote a second hit beside the first when its ranking score is this close (logit units:
+# within 0.5 the ranker's odds for the two differ by less than a factor of ~1.6).
+LEAD_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -22,36 +22,49 @@ class Answer:
     question: str
     lang: str
     hits: list[Hit]
-    answered: bool
+    confidence: float  # estimated probability that the corpus answers the question
+    answered: bool  # confidence at or above the operating point (scoring weights' answer_threshold)
     notes: tuple[str, ...] = ()
+    understood_as: str | None = None  # the question as completed from the conversation, if it was
+    terms: tuple[str, ...] = field(default=())  # the Chinese terms and names the question was matched by
+
+    @property
+    def quoted(self) -> list[Hit]:
+        """The hits to quote as the answer: the best, and the second when nearly as good; none if unanswered."""
+        if not self.answered or not self.hits:
+            return []
+        return [h for h in self.hits[:2] if h.score >= self.hits[0].score - LEAD_MARGIN]
 
     def to_dict(self) -> dict:
         return {"question": self.question, "lang": self.lang, "answered": self.answered,
+                "confidence": round(self.confidence, 4), "understood_as": self.understood_as,
                 "notes": list(self.notes), "hits": [h.to_dict() for h in self.hits]}
 
 
-def term_coverage(query: Query, hit: Hit) -> float:
-    """Share of the question's lexical terms that occur in the passage."""
-    if not query.terms:
+def answer_confidence(ranking: Ranking) -> float:
+    """Probability that the corpus answers the ranked question (learned, see scoring.py)."""
+    if not ranking.ids:
         return 0.0
-    text = hit.text.lower()
-    return sum(t in text for t in query.terms) / len(query.terms)
+    model = load_weights()["confidence"][ranking.query.lang]
+    return confidence(question_features(ranking.features, ranking.scores, bool(ranking.query.terms)), model)
 
 
-def is_answered(query: Query, hits: list[Hit]) -> bool:
-    if not hits:
-        return False
-    top = hits[0]
-    if top.dense >= SURE_DENSE[query.lang]:
-        return True
-    return top.dense >= MIN_DENSE[query.lang] and term_coverage(query, top) >= MIN_TERM_COVERAGE
+def is_answered(probability: float, lang: str) -> bool:
+    """The operating point: a bar per language, set in training to refuse 3% of answerable questions."""
+    return probability >= load_weights()["answer_threshold"][lang]
 
 
-def answer(retriever: Retriever, question: str, k: int = 5) -> Answer:
+def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] | None = None) -> Answer:
     """Retrieve for ``question`` and decide whether the corpus answers it."""
-    query = retriever.analyse(question)
-    hits = retriever.search_queries([query], k)[0]
+    from .followup import complete
+
+    understood = complete(question, history or [], retriever) if history else None
+    query = retriever.analyse(understood or question)
+    ranking = retriever.rank_queries([query])[0]
+    hits = retriever.hits(ranking, k)
     notes = []
     if query.truncated:
         notes.append(f"the question was cut to its first {len(query.text)} characters")
-    return Answer(query.text, query.lang, hits, is_answered(query, hits), tuple(notes))
+    probability = answer_confidence(ranking)
+    return Answer(query.text, query.lang, hits, probability, is_answered(probability, query.lang), tuple(notes),
+                  understood, query.names + tuple(t for t in query.terms if t not in query.names))

@@ -17,7 +17,8 @@ from collections.abc import Container, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+[1-5]?(?=(?:'s\b)?)")
+# A romanised word; the "s" of a possessive ("Guanju's") is not a word of its own.
+_LATIN_WORD = re.compile(r"(?<!['’])\b[A-Za-z\u00c0-\u024f]+[1-5]?")
 EN_STOPWORDS = set("""
 a an the of to in on at for by with from and or but is are was were be been being do does did
 what which who whom whose why how when where that this these those it its his her their they

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings
@@ -52,41 +54,124 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def citation(hit) -> str:
+    """Where a hit is: document · section · passage number [start:end] (document character offsets)."""
+    return f"{hit.doc} · {hit.section or hit.title} · passage {hit.passage.position + 1} [{hit.start}:{hit.end}]"
+
+
+def print_answer(result) -> None:
+    if result.understood_as:
+        print(f"understood as: {result.understood_as}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if not result.answered:
+        print(f"The text does not say (confidence {result.confidence:.2f}). Closest passages:\n")
+    else:
+        print(f"confidence {result.confidence:.2f}\n")
+    for hit in result.hits:
+        evidence = f"\n    evidence: {hit.evidence}" if result.answered else ""
+        print(f"[{hit.rank}] {hit.score:.3f}  {citation(hit)}{evidence}\n    {hit.text}\n")
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import answer
 
     result = answer(_retriever(args), args.question, args.k)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return 0
-    for note in result.notes:
-        print(f"note: {note}")
-    if not result.answered:
-        print("The text does not say. Closest passages (low confidence):\n")
-    for hit in result.hits:
-        where = f"{hit.doc} · {hit.section or hit.title} · passage {hit.passage.position + 1} " \
-                f"[{hit.start}:{hit.end}]"
-        print(f"[{hit.rank}] {hit.score:.3f}  {where}\n    evidence: {hit.evidence}\n    {hit.text}\n")
+    else:
+        print_answer(result)
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, read_questions
+def cmd_chat(args: argparse.Namespace, read=input) -> int:
+    """A conversation in the terminal: follow-up questions see the earlier ones."""
+    from .answer import answer
 
-    questions = read_questions(Path(args.file))
+    try:
+        import readline  # noqa: F401 - line editing and history for input()
+    except ImportError:  # not on every platform; input() still works
+        pass
+    retriever = _retriever(args)
+    history: list[str] = []
+    k = args.k
+    print("Ask about the text. /new starts over, /k N shows N passages, /quit leaves.")
+    while True:
+        try:
+            line = read("? ").strip()
+        except EOFError:
+            return 0
+        if line in ("/quit", "/exit", "/q"):
+            return 0
+        if line == "/new":
+            history = []
+            print("(new conversation)")
+            continue
+        if line.startswith("/k"):
+            try:
+                k = max(1, int(line[2:].strip()))
+            except ValueError:
+                print("usage: /k N (a number of passages, at least 1)")
+            continue
+        try:
+            result = answer(retriever, line, k, history=history)
+        except RagError as exc:
+            print(f"error: {exc}")
+            continue
+        print_answer(result)
+        history.append(result.understood_as or line)
+
+
+def _eval_questions(args: argparse.Namespace) -> tuple[list[dict], Settings]:
+    """Questions to evaluate and the settings to use: a SQuAD file brings its own corpus."""
+    from .evaluate import read_questions
+    from .squad import is_squad, read_squad, split_articles, squad_questions, write_corpus
+
+    settings = _settings(args)
+    path = Path(args.file)
+    if is_squad(path):
+        articles = read_squad(path, Path(args.english) if args.english else None)
+        indexed, left_out = split_articles(articles, args.indexed_share)
+        home = settings.cache_dir / "eval" / path.stem  # vectors are reused between runs
+        if (home / "corpus").exists():
+            shutil.rmtree(home / "corpus")
+        write_corpus(indexed, home / "corpus")
+        settings = replace(settings, corpus_dir=home / "corpus", index_dir=home / "index")
+        return squad_questions(indexed) + squad_questions(left_out, answerable=False), settings
+    questions = read_questions(path)
     if args.unanswerable:
         questions += [dict(q, gold=[]) for q in read_questions(Path(args.unanswerable))]
-    summary = evaluate(_retriever(args), questions).summary()
+    return questions, settings
+
+
+def _print_metrics(label: str, m: dict) -> None:
+    line = (f"{label:>9}  n={m['n']:<4} R@1 {m['recall@1']:.3f}  R@5 {m['recall@5']:.3f}  "
+            f"MRR@10 {m['mrr@10']:.3f}")
+    if "evidence@1" in m and label.split()[0] not in ("e5", "bm25"):
+        line += f"  evidence@1 {m['evidence@1']:.3f}  refused {m['refused_share']:.3f}"
+        if "off_corpus" in m:
+            line += f"  off-corpus recognised {m['off_corpus']['recognised_share']:.3f} (n={m['off_corpus']['n']})"
+    print(line)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import baseline_report, evaluate
+    from .retriever import Retriever
+
+    questions, settings = _eval_questions(args)
+    retriever = Retriever(settings, progress=_log)
+    summary = evaluate(retriever, questions).summary()
+    if args.baselines:
+        summary["baselines"] = {m: baseline_report(retriever, questions, m).summary() for m in ("e5", "bm25")}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
     for lang, m in [("all", summary)] + list(summary["by_language"].items()):
-        print(f"{lang:>4}  n={m['n']:<3} R@1 {m['recall@1']:.3f}  R@3 {m['recall@3']:.3f}  "
-              f"R@5 {m['recall@5']:.3f}  MRR@10 {m['mrr@10']:.3f}  wrongly refused {m['wrongly_refused']}")
-    if "unanswerable" in summary:
-        u = summary["unanswerable"]
-        print(f"unanswerable: {u['recognised']} of {u['n']} recognised as not in the text")
-    for miss in summary["missed"]:
+        _print_metrics(lang, m)
+    for method, base in summary.get("baselines", {}).items():
+        for lang, m in base["by_language"].items():
+            _print_metrics(f"{method} {lang}", m)
+    for miss in summary["missed"][:20]:
         print(f"  missed at rank {miss['rank'] or '>10'}: [{miss['id']}] {miss['q']}")
     return 0
 
@@ -119,10 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", parents=[common], help="recall@k and MRR on a question file")
-    p.add_argument("file", help="JSON lines with q and gold")
+    p = sub.add_parser("chat", parents=[common], help="a conversation in the terminal (follow-up questions)")
+    p.add_argument("-k", type=int, default=3, help="passages to show (default 3)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", parents=[common], help="recall@k, MRR, evidence and refusals on a question file")
+    p.add_argument("file", help="JSON lines with q (or turns) and gold, or a SQuAD-format JSON file")
     p.add_argument("--unanswerable", metavar="FILE", help="JSON lines of questions the text does not answer")
-    p.add_argument("-k", type=int, default=10, help=argparse.SUPPRESS)
+    p.add_argument("--english", metavar="FILE", help="SQuAD only: the same questions in English (same ids)")
+    p.add_argument("--indexed-share", type=float, default=0.5,
+                   help="SQuAD only: share of articles indexed; questions on the rest are off-corpus (0.5)")
+    p.add_argument("--baselines", action="store_true", help="also rank with plain e5 and plain BM25")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval)
 

@@ -13,7 +13,7 @@ class CorpusError(RagError):
     """The corpus directory is missing, empty or unreadable."""
 
 
-class IndexError_(RagError):
+class IndexNotReady(RagError):
     """The index is missing, damaged or out of date."""
 
 

@@ -1,8 +1,11 @@
-"""Retrieval metrics on question files: recall@k, MRR@10, per language, and refusals.
+"""Retrieval metrics on question files: recall@k, MRR@10, evidence, refusals, per language.
 
-A question file is JSON lines: {"id", "lang", "q", "gold": [substrings]}. A passage
-answers a question when, with all whitespace removed from both, it contains one of
-the gold strings. Questions with an empty gold list are unanswerable by design.
+A question file is JSON lines ``{"id", "lang", "q", "gold": [substrings]}`` (optionally
+``"turns": [...]``, the earlier questions of a conversation), or a SQuAD-format file (see
+``squad.py``). A passage answers a question when, with all whitespace removed from both, it
+contains one of the gold strings (and, for SQuAD questions, comes from the question's own
+context). Questions with an empty gold list are unanswerable by design: the right reply is
+"the text does not say".
 """
 
 from __future__ import annotations
@@ -13,44 +16,48 @@ from pathlib import Path
 
 from .answer import answer
 from .errors import RagError
-from .retriever import Retriever
+from .retriever import Hit, Retriever
 
-SEARCH_DEPTH = 10
+SEARCH_DEPTH = 10  # MRR@10: hits beyond the tenth count as not found
 
 
 @dataclass
 class Report:
-    n: int = 0
+    """Per question: the rank of the first right passage, its language, whether it was refused."""
+
     ranks: dict[str, int | None] = field(default_factory=dict)  # question id -> 1-based rank
     langs: dict[str, str] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)
     refused: dict[str, bool] = field(default_factory=dict)  # answered=False
+    evidence: dict[str, bool] = field(default_factory=dict)  # top-1 evidence sentence holds the answer
     unanswerable: set[str] = field(default_factory=set)
 
     def metrics(self, lang: str | None = None) -> dict:
-        ids = [i for i in self.ranks if i not in self.unanswerable
-               and (lang is None or self.langs[i] == lang)]
-        n = len(ids)
+        ids = [i for i in self.ranks if lang is None or self.langs[i] == lang]
+        answerable = [i for i in ids if i not in self.unanswerable]
+        off = [i for i in ids if i in self.unanswerable]
+        n = len(answerable)
         out: dict = {"n": n}
         for k in (1, 3, 5):
-            out[f"recall@{k}"] = _ratio(sum(1 for i in ids if (self.ranks[i] or 99) <= k), n)
-        out["mrr@10"] = _ratio(sum(1 / r for i in ids if (r := self.ranks[i]) and r <= 10), n)
-        out["wrongly_refused"] = sum(1 for i in ids if self.refused[i])
+            out[f"recall@{k}"] = ratio(sum(1 for i in answerable if (self.ranks[i] or 99) <= k), n)
+        out["mrr@10"] = ratio(sum(1 / r for i in answerable if (r := self.ranks[i]) and r <= SEARCH_DEPTH), n)
+        out["evidence@1"] = ratio(sum(self.evidence[i] for i in answerable), n)
+        out["wrongly_refused"] = sum(1 for i in answerable if self.refused[i])
+        out["refused_share"] = ratio(out["wrongly_refused"], n)
+        if off:
+            out["off_corpus"] = {"n": len(off), "recognised": sum(self.refused[i] for i in off),
+                                 "recognised_share": ratio(sum(self.refused[i] for i in off), len(off))}
         return out
 
     def summary(self) -> dict:
         out = self.metrics()
         out["by_language"] = {lang: self.metrics(lang) for lang in sorted(set(self.langs.values()))}
-        out["missed"] = [{"id": i, "lang": self.langs[i], "q": self.questions[i],
-                          "rank": self.ranks[i]} for i in self.ranks
-                         if i not in self.unanswerable and self.ranks[i] != 1]
-        if self.unanswerable:
-            out["unanswerable"] = {"n": len(self.unanswerable),
-                                   "recognised": sum(self.refused[i] for i in self.unanswerable)}
+        out["missed"] = [{"id": i, "lang": self.langs[i], "q": self.questions[i], "rank": self.ranks[i]}
+                         for i in self.ranks if i not in self.unanswerable and self.ranks[i] != 1]
         return out
 
 
-def _ratio(a: float, b: int) -> float:
+def ratio(a: float, b: int) -> float:
     return round(a / b, 4) if b else 0.0
 
 
@@ -59,6 +66,7 @@ def squash(text: str) -> str:
 
 
 def read_questions(path: Path) -> list[dict]:
+    """Question dicts from a JSON-lines file; raises RagError naming the bad line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -69,24 +77,68 @@ def read_questions(path: Path) -> list[dict]:
             continue
         try:
             item = json.loads(line)
-            questions.append({"id": str(item.get("id", number)), "lang": item.get("lang", "?"),
-                              "q": item["q"], "gold": list(item.get("gold", []))})
-        except (ValueError, KeyError, TypeError) as exc:
+            turns = [str(t) for t in item.get("turns", [])]
+            q = item["q"] if "q" in item else turns[-1]
+            questions.append({"id": str(item.get("id", number)), "lang": item.get("lang", "?"), "q": q,
+                              "gold": list(item.get("gold", [])), "history": turns[:-1] if turns else []})
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise RagError(f"{path}:{number}: not a question line "
-                           f'(expected {{"q": ..., "gold": [...]}}): {exc}') from exc
+                           f'(expected {{"q": ..., "gold": [...]}} or {{"turns": [...], "gold": [...]}}): '
+                           f"{exc}") from exc
     return questions
 
 
+def is_right(question: dict, text: str) -> bool:
+    """Does a passage (or sentence) ``text`` answer ``question``?"""
+    squashed = squash(text)
+    if question.get("context") and not (squashed in squash(question["context"])
+                                        or squash(question["context"]) in squashed):
+        return False
+    return any(squash(g) in squashed for g in question["gold"])
+
+
+def first_right(question: dict, hits: list[Hit]) -> int | None:
+    return next((h.rank for h in hits if is_right(question, h.text)), None)
+
+
 def evaluate(retriever: Retriever, questions: list[dict]) -> Report:
-    report = Report(n=len(questions))
+    """Ask every question (with its history, if any) and record ranks, evidence and refusals."""
+    report = Report()
     for q in questions:
-        result = answer(retriever, q["q"], SEARCH_DEPTH)
-        gold = [squash(g) for g in q["gold"]]
-        rank = next((h.rank for h in result.hits if any(g in squash(h.text) for g in gold)), None)
-        report.ranks[q["id"]] = rank
+        result = answer(retriever, q["q"], SEARCH_DEPTH, history=q.get("history") or None)
+        qid = q["id"]
+        report.ranks[qid] = first_right(q, result.hits)
+        report.langs[qid] = q["lang"]
+        report.questions[qid] = q["q"]
+        report.refused[qid] = not result.answered
+        report.evidence[qid] = bool(result.hits) and report.ranks[qid] == 1 and any(
+            squash(g) in squash(result.hits[0].evidence) for g in q["gold"])
+        if not q["gold"]:
+            report.unanswerable.add(qid)
+    return report
+
+
+def baseline_report(retriever: Retriever, questions: list[dict], method: str) -> Report:
+    """Ranks of plain e5 (passage cosine) or plain BM25 (the question's own jieba tokens), same index."""
+    from dataclasses import replace
+
+    from .lexical import tokenize
+    from .scoring import PASSAGE_FEATURES
+
+    column = PASSAGE_FEATURES.index({"e5": "passage_cos", "bm25": "bm25"}[method])
+    report = Report()
+    for q in questions:
+        if not q["gold"]:
+            continue
+        query = retriever.analyse(q["q"])
+        if method == "bm25":
+            terms = tuple(dict.fromkeys(tokenize(query.text)))
+            query = replace(query, terms=terms, idf=(1.0,) * len(terms), names=())
+        ranking = retriever.rank_queries([query])[0]
+        plain = replace(ranking, scores=ranking.features[:, column])
+        report.ranks[q["id"]] = first_right(q, retriever.hits(plain, SEARCH_DEPTH))
         report.langs[q["id"]] = q["lang"]
         report.questions[q["id"]] = q["q"]
-        report.refused[q["id"]] = not result.answered
-        if not gold:
-            report.unanswerable.add(q["id"])
+        report.refused[q["id"]] = False
+        report.evidence[q["id"]] = False
     return report

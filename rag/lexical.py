@@ -9,6 +9,7 @@ evidence, and fusion leaves the dense ranking alone.
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -95,6 +96,16 @@ class BM25Index:
 
     def __contains__(self, token: object) -> bool:
         return token in self._vocab
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        """BM25's inverse document frequency of each term (0 for a term the corpus lacks)."""
+        indptr = self._bm25.scores["indptr"] if self.size else None
+        out = []
+        for term in terms:
+            token_id = self._bm25.vocab_dict.get(term) if indptr is not None else None
+            df = int(indptr[token_id + 1] - indptr[token_id]) if token_id is not None else 0
+            out.append(math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0)
+        return out
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         terms = [t for t in terms if t in self._vocab]

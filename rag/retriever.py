@@ -1,8 +1,11 @@
-"""Hybrid retrieval: dense e5 (passage and best sentence) plus BM25 where lexical evidence exists.
+"""Hybrid retrieval: e5 vectors of passages and sentences, BM25 over jieba tokens, and the bridges.
 
     >>> r = Retriever()                       # loads (or builds) the default index once
     >>> hits = r.search("What did Sun Huaqin propose for SMEs?", k=5)
     >>> hits[0].section, hits[0].start, hits[0].end, hits[0].evidence
+
+The retriever finds candidate passages and computes their features; the weights that turn
+features into a ranking and the evidence choice are learned (``scoring.py``).
 """
 
 from __future__ import annotations
@@ -15,41 +18,75 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bridge import Dictionary, PinyinNames
+from . import glossary
+from .bridge import EN_STOPWORDS, Dictionary, PinyinNames
 from .chunk import Passage
 from .config import Settings
 from .embed import Encoder, SentenceTransformerEncoder
-from .errors import IndexError_, QuestionError
+from .errors import IndexNotReady, QuestionError
 from .index import Index, build_index, current_build, load_index, stale_reasons, stored_sentences
 from .lexical import cjk_ratio, tokenize
+from .scoring import (
+    PASSAGE_FEATURES,
+    character_overlap,
+    character_weights,
+    is_boilerplate,
+    load_weights,
+    passage_features,
+    pick_evidence,
+    score,
+    sentence_features,
+    term_coverage,
+)
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
-# Fusion weights, chosen on the dev questions only (see README "How retrieval works").
-SENTENCE_WEIGHT = 0.2  # dense = (1-w) * passage cosine + w * best sentence cosine
-LEXICAL_WEIGHT = 0.005  # bonus for the passage with the most lexical evidence, in cosine units
-NAME_WEIGHT = 0.03  # bonus for passages holding a name the question spells in pinyin
-EVIDENCE_TERM_BONUS = 0.01  # per query term found in a sentence, when choosing the evidence
-EVIDENCE_MARGIN = 0.015  # a second sentence this close to the best one is evidence too
+ZH_SHARE = 0.3  # a question this much Han script is asked in Chinese
+# A second sentence is evidence too when its evidence logit is this close to the best one's
+# (logit units: 0.5 = odds within a factor of ~1.6).
+EVIDENCE_MARGIN = 0.5
+# Bidirectional controls and zero-width characters: invisible, and they can make the echo
+# of a question read backwards.
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
+                        r"\u2060-\u2069\ufeff\ud800-\udfff]")
+_PASSAGE_COS, _BM25 = PASSAGE_FEATURES.index("passage_cos"), PASSAGE_FEATURES.index("bm25")
+_LATIN_OR_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9&\-]*|\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved passage, its scores, and the sentence that best answers the question."""
+    """One retrieved passage, its scores, and the sentences that best answer the question."""
 
     passage: Passage
     rank: int
-    score: float
-    dense: float
-    lexical: float  # normalised BM25 in [0, 1]; 0 when the question has no lexical evidence
+    score: float  # the learned ranking score (a logit: higher is better)
+    dense: float  # cosine of the question and the passage
+    lexical: float  # BM25 normalised to the best candidate, in [0, 1]; 0 without lexical evidence
     evidence_spans: tuple[tuple[int, int], ...]  # document offsets of the evidence sentences, best first
 
-    text = property(lambda self: self.passage.text)
-    doc = property(lambda self: self.passage.doc)
-    title = property(lambda self: self.passage.title)
-    section = property(lambda self: self.passage.section)
-    start = property(lambda self: self.passage.start)
-    end = property(lambda self: self.passage.end)
+    @property
+    def text(self) -> str:
+        return self.passage.text
+
+    @property
+    def doc(self) -> str:
+        return self.passage.doc
+
+    @property
+    def title(self) -> str:
+        return self.passage.title
+
+    @property
+    def section(self) -> str:
+        return self.passage.section
+
+    @property
+    def start(self) -> int:
+        return self.passage.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.end
 
     @property
     def evidence_start(self) -> int:
@@ -75,56 +112,87 @@ class Hit:
 
 @dataclass(frozen=True)
 class Query:
-    """A cleaned question and the lexical terms found for it."""
+    """A cleaned question and the lexical evidence found for it."""
 
     text: str
     lang: str  # "zh" or "en"
-    terms: tuple[str, ...]  # Chinese tokens for BM25 (the question's own, or bridged)
-    names: tuple[str, ...]  # Chinese names spelled in pinyin in the question
+    terms: tuple[str, ...]  # Chinese (or Latin) tokens for BM25: the question's own, or bridged
+    idf: tuple[float, ...]  # BM25 idf of each term in this corpus (0: not in the corpus)
+    names: tuple[str, ...]  # Chinese names the question spells in pinyin or via the glossary
     truncated: bool
 
 
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2060-\u2064\ufeff]")
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate passage of one question with its features and score."""
+
+    query: Query
+    ids: list[int]  # passage numbers in the index
+    features: np.ndarray  # scoring.PASSAGE_FEATURES, one row per candidate
+    scores: np.ndarray
+    sentence_cos: dict[int, float]  # sentence vector id -> cosine with the question
+    characters: dict[str, float]  # the question's Han characters and bigrams -> weight (scoring.character_weights)
+
+    def order(self) -> list[int]:
+        """Candidate rows, best first."""
+        return [int(c) for c in np.argsort(-self.scores, kind="stable")]
 
 
 def clean_question(question: str) -> tuple[str, bool]:
-    """Strip control and zero-width characters, collapse spaces, cut to MAX_QUESTION_CHARS."""
+    """Strip control, bidi and zero-width characters, collapse spaces, cut to MAX_QUESTION_CHARS."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFC", question)).split())
+    # Cut a huge question before any other work on it (a few characters spare for the cleaning).
+    truncated = len(question) > 4 * MAX_QUESTION_CHARS
+    text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFC", question[: 4 * MAX_QUESTION_CHARS])).split())
     if not any(c.isalnum() for c in text):
         raise QuestionError("the question is empty (no letters or digits): type a question about the text")
-    truncated = len(text) > MAX_QUESTION_CHARS
+    truncated = truncated or len(text) > MAX_QUESTION_CHARS
     return text[:MAX_QUESTION_CHARS], truncated
 
 
+class SentenceTable:
+    """For each passage, the vector ids and document offsets of its sentences (see stored_sentences)."""
+
+    def __init__(self, passages: list[Passage]):
+        self.vector_ids: list[range] = []
+        self.spans: list[list[tuple[int, int]]] = []
+        count = 0
+        for p in passages:
+            stored = stored_sentences(p)
+            self.vector_ids.append(range(count, count + len(stored)))
+            # a one-sentence passage has no sentence vectors: the passage is its own sentence
+            self.spans.append([(p.start + a, p.start + b) for a, b in stored] or [(p.start, p.end)])
+            count += len(stored)
+        self.passage_of = np.repeat(np.arange(len(passages)), [len(r) for r in self.vector_ids])
+
+    def __len__(self) -> int:
+        return len(self.passage_of)
+
+
 class _Searchable:
-    """An index plus what queries need from it: sentence spans, BM25 and the bridges."""
+    """A loaded index plus what queries need from it: sentences, bridges, the corpus's pinyin."""
 
     def __init__(self, index: Index):
         self.index = index
         self.passages = index.passages
-        self.sentence_vectors = index.sentences
-        self.passage_sentences: list[list[tuple[int, int]]] = []  # document offsets, per passage
-        self.sentence_ids: list[list[int]] = []  # sentence vector ids, per passage
-        self.sentence_passage: list[int] = []  # passage index, per sentence vector
-        for i, p in enumerate(self.passages):
-            stored = stored_sentences(p)
-            self.passage_sentences.append([(p.start + a, p.start + b) for a, b in stored] or [(p.start, p.end)])
-            self.sentence_ids.append(list(range(len(self.sentence_passage), len(self.sentence_passage) + len(stored))))
-            self.sentence_passage += [i] * len(stored)
-        if index.sentences.ntotal != len(self.sentence_passage):
-            raise IndexError_(f"index in {index.path} has {index.sentences.ntotal} sentence vectors for "
-                              f"{len(self.sentence_passage)} sentences: run `rag index --full`")
+        self.sentences = SentenceTable(index.passages)
+        if index.sentence_vectors.ntotal != len(self.sentences):
+            raise IndexNotReady(f"index in {index.path} has {index.sentence_vectors.ntotal} sentence vectors "
+                                f"for {len(self.sentences)} sentences: run `rag index --full`")
         self.bm25 = index.bm25
         self.dictionary = Dictionary(self.bm25)
+        self.glossary = index.glossary
+        self.boilerplate = np.array([is_boilerplate(p.text) for p in self.passages], np.float32)
         self._names: PinyinNames | None = None
+        self._names_lock = threading.Lock()
 
     @property
     def names(self) -> PinyinNames:
-        """The pinyin of the corpus, worked out on the first question that needs it."""
-        if self._names is None:
-            self._names = PinyinNames(p.text for p in self.passages)
+        """The pinyin of the corpus, worked out once, by the first question that needs it."""
+        with self._names_lock:  # concurrent first questions must not each work it out
+            if self._names is None:
+                self._names = PinyinNames(p.text for p in self.passages)
         return self._names
 
     def candidates(self, vector: np.ndarray, bm25: np.ndarray) -> list[int]:
@@ -132,9 +200,9 @@ class _Searchable:
         n = len(self.passages)
         if n <= CANDIDATES:
             return list(range(n))
-        ids = dict.fromkeys(_search(self.index.faiss, vector, CANDIDATES))
-        for j in _search(self.sentence_vectors, vector, 3 * CANDIDATES):
-            ids[self.sentence_passage[j]] = None
+        ids = dict.fromkeys(nearest(self.index.passage_vectors, vector, CANDIDATES))
+        for j in nearest(self.index.sentence_vectors, vector, 3 * CANDIDATES):
+            ids[int(self.sentences.passage_of[j])] = None
         if len(bm25) and bm25.max() > 0:
             top = np.argpartition(-bm25, CANDIDATES)[:CANDIDATES]
             ids.update(dict.fromkeys(int(i) for i in top if bm25[i] > 0))
@@ -152,37 +220,35 @@ class Retriever:
         self._progress = progress
         self._lock = threading.Lock()
         self._state: _Searchable | None = None
-        self._loaded_build: str | None = None
 
     # -- index lifecycle -------------------------------------------------------------------------
     def _current(self) -> _Searchable:
         """The searchable index, (re)loaded when the live build changed since the last query."""
         build = current_build(self.settings.index_dir)
-        name = build.name if build else None
-        if self._state is not None and name == self._loaded_build:
-            return self._state
+        state = self._state
+        if state is not None and build is not None and build.name == state.index.path.name:
+            return state
         with self._lock:
-            if self._state is None or name != self._loaded_build:
+            if self._state is None or build is None or build.name != self._state.index.path.name:
                 # At start the index must match the corpus; later, a build someone else
                 # finished is taken as it is (the corpus may already be changing again).
                 self._state = self._load(check_stale=self._state is None)
-                self._loaded_build = self._state.index.path.name
         return self._state
 
     def _load(self, check_stale: bool) -> _Searchable:
         try:
             index = load_index(self.settings.index_dir)
-            reasons = stale_reasons(index.manifest, self.settings) if check_stale else []
-        except IndexError_:
+            reasons = stale_reasons(index.manifest, self.settings, self.encoder.name) if check_stale else []
+        except IndexNotReady:
             if not self.auto_build:
                 raise
             reasons = ["no usable index"]
         if reasons:
             if not self.auto_build:
-                raise IndexError_(f"index in {self.settings.index_dir} is out of date ("
-                                  + "; ".join(reasons) + "): run `rag index`")
+                raise IndexNotReady(f"index in {self.settings.index_dir} is out of date ("
+                                    + "; ".join(reasons) + "): run `rag index`")
             self._progress("building the index: " + "; ".join(reasons))
-            report = build_index(self.settings, self.encoder)
+            report = build_index(self.settings, self.encoder, wait=True)
             for warning in report.warnings:
                 self._progress(warning)
             index = load_index(self.settings.index_dir)
@@ -197,15 +263,20 @@ class Retriever:
         """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
         text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
         state = self._current()
-        if cjk_ratio(text) >= 0.3:
+        names = glossary.find(text, state.glossary)
+        if re.search("[A-Za-z]", text):  # only romanised words can spell a name in pinyin
+            names += state.names.find(text)
+        if cjk_ratio(text) >= ZH_SHARE:
             lang, terms = "zh", tokenize(text)
         else:
-            lang, terms = "en", state.dictionary.translate(text)
-        # only romanised words can spell a name: a question in Chinese characters skips the pinyin
-        names = state.names.find(text) if re.search("[A-Za-z]", text) else []
+            # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
+            own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
+            lang, terms = "en", state.dictionary.translate(text) + [w for w in own if w in state.bm25]
         for name in names:
             terms += tokenize(name)
-        return Query(text, lang, tuple(dict.fromkeys(terms)), tuple(names), truncated)
+        terms = list(dict.fromkeys(terms))
+        return Query(text, lang, tuple(terms), tuple(state.bm25.idf(terms)), tuple(dict.fromkeys(names)),
+                     truncated)
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         return self.search_batch([question], k)[0]
@@ -215,49 +286,71 @@ class Retriever:
 
     def search_queries(self, queries: Sequence[Query], k: int = 5) -> list[list[Hit]]:
         """Rank passages for questions already analysed (see ``analyse``)."""
+        return [self.hits(r, k) for r in self.rank_queries(queries)]
+
+    def rank_queries(self, queries: Sequence[Query]) -> list[Ranking]:
+        """Score every candidate passage of each question (the features the ranker and tuning use)."""
         state = self._current()
         vectors = self.encoder.encode_queries([q.text for q in queries])
-        return [self._rank(state, q, v, k) for q, v in zip(queries, vectors, strict=True)]
+        return [self._rank(state, q, v) for q, v in zip(queries, vectors, strict=True)]
 
-    def _rank(self, state: _Searchable, query: Query, vector: np.ndarray, k: int) -> list[Hit]:
-        k = max(1, min(int(k), len(state.passages)))
+    def _rank(self, state: _Searchable, query: Query, vector: np.ndarray) -> Ranking:
         bm25 = state.bm25.scores(query.terms)
-        top_bm25 = float(bm25.max()) if len(bm25) else 0.0
         ids = state.candidates(vector, bm25)
-        passage_cos = _cosines(state.index.faiss, vector, ids)
-        sentence_ids = [j for i in ids for j in state.sentence_ids[i]]
-        sentence_cos = dict(zip(sentence_ids, _cosines(state.sentence_vectors, vector, sentence_ids).tolist(),
+        passage_cos = cosines(state.index.passage_vectors, vector, ids)
+        sentence_ids = [j for i in ids for j in state.sentences.vector_ids[i]]
+        sentence_cos = dict(zip(sentence_ids, cosines(state.index.sentence_vectors, vector, sentence_ids).tolist(),
                                 strict=True))
-        best_sentence = np.array([max((sentence_cos[j] for j in state.sentence_ids[i]), default=c)
+        best_sentence = np.array([max((sentence_cos[j] for j in state.sentences.vector_ids[i]), default=c)
                                   for i, c in zip(ids, passage_cos, strict=True)], np.float32)
-        dense = (1 - SENTENCE_WEIGHT) * passage_cos + SENTENCE_WEIGHT * best_sentence
-        lexical = bm25[ids] / top_bm25 if top_bm25 > 0 else np.zeros(len(ids), np.float32)
-        named = np.array([any(name in state.passages[i].text for name in query.names) for i in ids], np.float32)
-        score = dense + LEXICAL_WEIGHT * lexical + NAME_WEIGHT * named
+        texts = [state.passages[i].text for i in ids]
+        characters = character_weights(query.text, texts)
+        features = passage_features(
+            passage_cos, best_sentence, bm25[ids] if len(bm25) else np.zeros(len(ids), np.float32),
+            np.array([term_coverage(t, query.terms, query.idf) for t in texts], np.float32),
+            np.array([character_overlap(t, characters) for t in texts], np.float32),
+            np.array([any(name in t for name in query.names) for t in texts], np.float32),
+            np.array([len(t) for t in texts], np.float32), state.boilerplate[ids])
+        scores = score(features, load_weights()["rank"][query.lang])
+        return Ranking(query, ids, features, scores, sentence_cos, characters)
+
+    def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Document offsets and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""
+        state = self._current()
+        i = ranking.ids[row]
+        p = state.passages[i]
+        spans = state.sentences.spans[i]
+        ids = state.sentences.vector_ids[i]
+        cos = (np.array([ranking.sentence_cos[j] for j in ids], np.float32) if len(ids)
+               else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
+        texts = [p.text[a - p.start : b - p.start] for a, b in spans]
+        coverage = np.array([term_coverage(t, ranking.query.terms, ranking.query.idf) for t in texts], np.float32)
+        characters = np.array([character_overlap(t, ranking.characters) for t in texts], np.float32)
+        return spans, sentence_features(cos, coverage, characters, np.array([len(t) for t in texts], np.float32))
+
+    def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
+        """The k best candidates of a ranking as hits, each with its evidence sentences."""
+        state = self._current()
+        evidence_model = load_weights()["evidence"][ranking.query.lang]
         hits = []
-        for rank, c in enumerate(np.argsort(-score, kind="stable")[:k]):
-            i = ids[c]
-            p = state.passages[i]
-            scored = []
-            for j, (a, b) in zip(state.sentence_ids[i] or [None], state.passage_sentences[i], strict=True):
-                s = sentence_cos[j] if j is not None else float(passage_cos[c])
-                s += EVIDENCE_TERM_BONUS * sum(t in p.text[a - p.start : b - p.start].lower() for t in query.terms)
-                scored.append((s, a, b))
-            scored.sort(key=lambda x: -x[0])
-            spans = tuple((a, b) for s, a, b in scored[:2] if s >= scored[0][0] - EVIDENCE_MARGIN)
-            hits.append(Hit(p, rank + 1, float(score[c]), float(dense[c]), float(lexical[c]), spans))
+        for rank, row in enumerate(ranking.order()[: max(1, int(k))], 1):
+            spans, table = self.sentence_rows(ranking, row)
+            chosen = pick_evidence(table, evidence_model, EVIDENCE_MARGIN)
+            hits.append(Hit(state.passages[ranking.ids[row]], rank, float(ranking.scores[row]),
+                            float(ranking.features[row, _PASSAGE_COS]), float(ranking.features[row, _BM25]),
+                            tuple(spans[s] for s in chosen)))
         return hits
 
 
-def _cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+def cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
     """Exact cosine of the query with stored vectors ``ids`` (stored vectors are normalised)."""
     if not len(ids):
-        return np.zeros(len(ids), np.float32)
+        return np.zeros(0, np.float32)
     stored = vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
     return stored @ query.astype(np.float32)
 
 
-def _search(vectors, query: np.ndarray, k: int) -> list[int]:
+def nearest(vectors, query: np.ndarray, k: int) -> list[int]:
     """Ids of the k nearest stored vectors (approximate for an HNSW index)."""
     if k <= 0:
         return []

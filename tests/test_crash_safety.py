@@ -33,9 +33,9 @@ def test_sigkill_during_build_leaves_a_loadable_index(settings, fake_encoder):
         proc.wait()
         outcomes["finished" if proc.stdout.read().strip() == "done" else "killed"] += 1
         index = load_index(settings.index_dir)  # never half-written
-        assert index.faiss.ntotal == len(index.passages)
+        assert index.passage_vectors.ntotal == len(index.passages)
         # the surviving build (this round's or the one before) answers the question
-        _, ids = index.faiss.search(fake_encoder.encode_queries([QUESTION]), 1)
+        _, ids = index.passage_vectors.search(fake_encoder.encode_queries([QUESTION]), 1)
         assert QUESTION in index.passages[int(ids[0][0])].text
     assert outcomes["killed"] >= 12, outcomes
     # and the next normal build recovers and cleans up the debris of killed builds

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer import answer
 from rag.chunk import chunk_corpus
-from rag.errors import IndexError_, QuestionError
+from rag.errors import IndexNotReady, QuestionError
 from rag.index import build_index, current_build, load_index
 from rag.ingest import read_corpus
 from rag.retriever import MAX_QUESTION_CHARS, Retriever
@@ -120,19 +120,19 @@ def _break_manifest_dim(build):
 def test_bad_index_states_are_detected_and_rebuilt(settings, fake_encoder, damage, message):
     build_index(settings, fake_encoder)
     damage(current_build(settings.index_dir))
-    with pytest.raises(IndexError_, match=message) as caught:
+    with pytest.raises(IndexNotReady, match=message) as caught:
         Retriever(settings, fake_encoder, auto_build=False).search("张天任", 1)
     assert "rag index" in str(caught.value)
     build_index(settings, fake_encoder)  # what `rag index` runs: it recovers
     index = load_index(settings.index_dir)
-    assert index.faiss.ntotal == len(index.passages) == 22
+    assert index.passage_vectors.ntotal == len(index.passages) == 22
     assert Retriever(settings, fake_encoder, auto_build=False).search("天能控股集团董事长张天任", 1)[0].text
 
 
 def test_missing_current_pointer_target(settings, fake_encoder):
     build_index(settings, fake_encoder)
     (settings.index_dir / "CURRENT").write_text("no-such-build\n")
-    with pytest.raises(IndexError_, match="rag index"):
+    with pytest.raises(IndexNotReady, match="rag index"):
         load_index(settings.index_dir)
 
 

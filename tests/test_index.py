@@ -5,15 +5,16 @@ import threading
 
 import pytest
 
-from rag.errors import CorpusError, IndexError_
+from rag.errors import CorpusError, IndexNotReady
 from rag.index import build_index, current_build, load_index, stale_reasons
 from rag.retriever import Retriever
+from tests.conftest import FakeEncoder
 
 
 def test_build_and_load_round_trip(settings, fake_encoder):
     report = build_index(settings, fake_encoder)
     index = load_index(settings.index_dir)
-    assert report.passages == len(index.passages) == index.faiss.ntotal == 22
+    assert report.passages == len(index.passages) == index.passage_vectors.ntotal == 22
     manifest = index.manifest
     assert manifest["model"] == fake_encoder.name and manifest["dim"] == 64
     assert manifest["chunker"]["max_chars"] == 400
@@ -21,7 +22,7 @@ def test_build_and_load_round_trip(settings, fake_encoder):
     lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
     assert not list(settings.index_dir.rglob("*.pkl")) and not list(settings.index_dir.rglob("*.pickle"))
-    assert stale_reasons(manifest, settings) == []
+    assert stale_reasons(manifest, settings, FakeEncoder.name) == []
 
 
 def test_unchanged_rebuild_embeds_nothing(settings, fake_encoder):
@@ -44,26 +45,26 @@ def test_stale_index_detected_and_rebuilt(settings, fake_encoder):
     build_index(settings, fake_encoder)
     article = next(settings.corpus_dir.iterdir())
     article.write_text(article.read_text("utf-8") + "\n\n新增的一段：智能制造的未来。\n", "utf-8")
-    reasons = stale_reasons(load_index(settings.index_dir).manifest, settings)
+    reasons = stale_reasons(load_index(settings.index_dir).manifest, settings, FakeEncoder.name)
     assert reasons and "corpus changed" in reasons[0]
-    with pytest.raises(IndexError_, match="rag index"):
+    with pytest.raises(IndexNotReady, match="rag index"):
         Retriever(settings, fake_encoder, auto_build=False).search("智能制造", 3)
     hits = Retriever(settings, fake_encoder, progress=lambda m: None).search("智能制造的未来", 3)
     assert any("智能制造的未来" in h.text for h in hits)
 
 
 def test_missing_index_is_reported(settings, fake_encoder):
-    with pytest.raises(IndexError_, match="run `rag index`"):
+    with pytest.raises(IndexNotReady, match="run `rag index`"):
         load_index(settings.index_dir)
 
 
 def test_damaged_index_is_reported(settings, fake_encoder):
     build_index(settings, fake_encoder)
     (current_build(settings.index_dir) / "index.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexError_, match="rag index --full"):
+    with pytest.raises(IndexNotReady, match="rag index --full"):
         load_index(settings.index_dir)
     build_index(settings, fake_encoder, full=True)  # and a rebuild recovers
-    assert load_index(settings.index_dir).faiss.ntotal == 22
+    assert load_index(settings.index_dir).passage_vectors.ntotal == 22
 
 
 def test_build_switches_atomically_and_keeps_previous(settings, fake_encoder):
@@ -85,13 +86,13 @@ def test_concurrent_build_is_refused(settings, fake_encoder):
         thread = threading.Thread(target=lambda: result.setdefault("e", _try(settings, fake_encoder)))
         thread.start()
         thread.join()
-    assert isinstance(result["e"], IndexError_) and "another build" in str(result["e"])
+    assert isinstance(result["e"], IndexNotReady) and "another build" in str(result["e"])
 
 
 def _try(settings, encoder):
     try:
         build_index(settings, encoder)
-    except IndexError_ as exc:
+    except IndexNotReady as exc:
         return exc
 
 
@@ -119,12 +120,12 @@ def test_index_kind_is_chosen_recorded_and_overridable(settings, fake_encoder):
     from rag.index import choose_kind
 
     assert choose_kind("auto", 1_000) == "flat" and choose_kind("auto", 5_000_000) == "hnsw"
-    with pytest.raises(IndexError_, match="auto, flat or hnsw"):
+    with pytest.raises(IndexNotReady, match="auto, flat or hnsw"):
         choose_kind("ivf", 10)
     build_index(replace(settings, faiss_kind="hnsw"), fake_encoder)
     index = load_index(settings.index_dir)
     assert index.manifest["faiss"] == {"passages": "hnsw", "sentences": "hnsw"}
-    assert type(index.faiss).__name__ == "IndexHNSWFlat"
+    assert type(index.passage_vectors).__name__ == "IndexHNSWFlat"
     retriever = Retriever(replace(settings, faiss_kind="hnsw"), fake_encoder)
     hit = retriever.search("孙华芹建议政府出台更加普惠的支持政策", 1)[0]
     assert "孙华芹建议政府出台更加普惠的支持政策" in hit.text

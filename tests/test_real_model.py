@@ -66,16 +66,6 @@ def test_text_does_not_say(real_retriever, question):
     assert not result.answered and len(result.hits) == 3
 
 
-def test_fusion_leaves_questions_without_lexical_evidence_to_dense(real_retriever):
-    from dataclasses import replace
-
-    query = replace(real_retriever.analyse("What did the minister say about the choice facing factories?"),
-                    terms=(), names=())
-    hits = real_retriever.search_queries([query], 8)[0]
-    assert all(h.lexical == 0 for h in hits)
-    assert [h.passage.id for h in hits] == [h.passage.id for h in sorted(hits, key=lambda h: -h.dense)]
-
-
 def test_name_bridge_lifts_the_right_passage(real_retriever):
     hits = real_retriever.search("Which company does Zhang Tianren chair?", 3)
     assert "天能控股集团董事长张天任" in hits[0].text

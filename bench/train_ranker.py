@@ -1,0 +1,259 @@
+"""Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from many documents.
+
+    .venv/bin/python bench/train_ranker.py [--write]
+
+Training data, with the real model and the retriever's own public feature functions:
+
+* XQuAD dev (../shared/eval/xquad-dev): 24 articles. Every third article is held aside for
+  the figures we report (8 articles); the other 16 train. Each side is indexed twice, half
+  its articles at a time, so every question is once answerable and once off-corpus.
+* The article: the dev questions (answerable) and half of eval/unanswerable.jsonl train;
+  eval/extra_questions.jsonl and the other half of the unanswerable ones are held aside.
+
+Models are scikit-learn logistic regressions, one per language and task, written as plain
+JSON. Cross-validation is grouped by document (never scored on an article it trained on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.config import Settings  # noqa: E402
+from rag.embed import SentenceTransformerEncoder  # noqa: E402
+from rag.evaluate import is_right, read_questions, squash  # noqa: E402
+from rag.retriever import Retriever  # noqa: E402
+from rag.scoring import (  # noqa: E402
+    PASSAGE_FEATURES,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    WEIGHTS_FILE,
+    Logistic,
+    question_features,
+    score,
+)
+from rag.squad import Article, read_squad, squad_questions, write_corpus  # noqa: E402
+
+XQUAD = ROOT.parent / "shared" / "eval" / "xquad-dev"
+SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+MAX_REFUSED = 0.05  # operating point: refuse this share of answerable questions (out of fold)
+LANGS = ("en", "zh")
+
+
+class CachedEncoder:
+    """The real encoder, remembering every vector (the same questions are asked in several corpora)."""
+
+    def __init__(self, encoder):
+        self.encoder, self.name, self.memo = encoder, encoder.name, {}
+
+    @property
+    def dim(self) -> int:
+        return self.encoder.dim
+
+    def _cached(self, texts, kind, fn):
+        todo = [t for t in dict.fromkeys(texts) if (kind, t) not in self.memo]
+        if todo:
+            for t, v in zip(todo, fn(todo), strict=True):
+                self.memo[(kind, t)] = v
+        return np.stack([self.memo[(kind, t)] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def encode_queries(self, texts):
+        return self._cached(list(texts), "q", self.encoder.encode_queries)
+
+    def encode_passages(self, texts):
+        return self._cached(list(texts), "p", self.encoder.encode_passages)
+
+
+@dataclass
+class Sample:
+    """Everything one (question, corpus) pair contributes to training."""
+
+    group: str  # the document the question is about: cross-validation folds never split one
+    lang: str
+    answerable: bool
+    features: np.ndarray  # candidates x PASSAGE_FEATURES
+    labels: np.ndarray  # candidate passage answers the question
+    has_terms: bool
+    sentences: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (features, labels) per right passage
+
+
+def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: str) -> list[Sample]:
+    """Index a corpus (articles, or a folder) with the real model and turn questions into samples."""
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus_dir = Path(tmp) / "corpus"
+        if isinstance(corpus, Path):
+            shutil.copytree(corpus, corpus_dir)
+        else:
+            write_corpus(corpus, corpus_dir)
+        settings = Settings.from_env(corpus_dir=corpus_dir, index_dir=Path(tmp) / "index")
+        retriever = Retriever(settings, encoder, progress=lambda m: None)
+        queries = [retriever.analyse(q["q"]) for q in questions]
+        samples = []
+        for q, ranking in zip(questions, retriever.rank_queries(queries), strict=True):
+            passages = [retriever.passages[i] for i in ranking.ids]
+            labels = np.array([bool(q["gold"]) and is_right(q, p.text) for p in passages])
+            sample = Sample(q.get("doc", tag), q["lang"], bool(q["gold"]), ranking.features, labels,
+                            bool(ranking.query.terms))
+            for row in np.nonzero(labels)[0]:
+                spans, table = retriever.sentence_rows(ranking, int(row))
+                text = passages[row].text
+                start = passages[row].start
+                sentence_labels = np.array([any(squash(g) in squash(text[a - start : b - start]) for g in q["gold"])
+                                            for a, b in spans])
+                sample.sentences.append((table, sentence_labels))
+            samples.append(sample)
+    return samples
+
+
+def xquad_samples(encoder, articles: list[Article]) -> list[Sample]:
+    """Index each half of ``articles`` in turn: its questions answerable, the other half's off-corpus."""
+    halves = (articles[0::2], articles[1::2])
+    out = []
+    for indexed, left_out in (halves, halves[::-1]):
+        questions = squad_questions(indexed) + squad_questions(left_out, answerable=False)
+        out += collect(encoder, indexed, questions, "xquad")
+    return out
+
+
+def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, y)
+    return Logistic(names, tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
+
+
+def train(samples: list[Sample]) -> dict:
+    """Ranker, then confidence (on the ranker's own scores), then evidence; per language."""
+    out: dict = {"rank": {}, "confidence": {}, "evidence": {}}
+    for lang in LANGS:
+        mine = [s for s in samples if s.lang == lang]
+        answerable = [s for s in mine if s.answerable and s.labels.any()]
+        out["rank"][lang] = fit(np.concatenate([s.features for s in answerable]),
+                                np.concatenate([s.labels for s in answerable]), PASSAGE_FEATURES)
+        rows = np.stack([question_row(s, out["rank"][lang]) for s in mine])
+        out["confidence"][lang] = fit(rows, np.array([s.answerable for s in mine]), QUESTION_FEATURES)
+        tables = [t for s in answerable for t in s.sentences]
+        out["evidence"][lang] = fit(np.concatenate([t for t, _ in tables]),
+                                    np.concatenate([y for _, y in tables]), SENTENCE_FEATURES)
+    return out
+
+
+def question_row(sample: Sample, ranker: Logistic) -> np.ndarray:
+    return question_features(sample.features, score(sample.features, ranker), sample.has_terms)
+
+
+def threshold(models: dict, samples: list[Sample]) -> dict[str, float]:
+    """Per language, the confidence bar that refuses MAX_REFUSED of the answerable training questions."""
+    bars = {}
+    for lang in LANGS:
+        p = [float(models["confidence"][lang].probability(question_row(s, models["rank"][lang])[None])[0])
+             for s in samples if s.lang == lang and s.answerable]
+        bars[lang] = round(float(np.quantile(p, MAX_REFUSED)), 4)
+    return bars
+
+
+def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict:
+    """R@1, evidence@1, refused and recognised shares per language, with plain e5 and BM25 R@1."""
+    out = {}
+    col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
+    for lang in LANGS:
+        mine = [s for s in samples if s.lang == lang]
+        answerable = [s for s in mine if s.answerable]
+        off = [s for s in mine if not s.answerable]
+        bar = bars[lang]
+
+        def r1(order_key) -> float:
+            return float(np.mean([s.labels[int(np.argmax(order_key(s)))] for s in answerable]))
+
+        conf = {id(s): float(models["confidence"][lang].probability(question_row(s, models["rank"][lang])[None])[0])
+                for s in mine}
+        evidence = []
+        for s in answerable:
+            top = int(np.argmax(score(s.features, models["rank"][lang])))
+            if not s.labels[top]:
+                evidence.append(False)
+                continue
+            table, labels = s.sentences[int(np.nonzero(s.labels)[0].tolist().index(top))]
+            evidence.append(bool(labels[int(np.argmax(models["evidence"][lang].logit(table)))]))
+        out[lang] = {
+            "n": len(answerable), "off_n": len(off),
+            "R@1": round(r1(lambda s: score(s.features, models["rank"][lang])), 3),
+            "R@1 e5": round(r1(lambda s: s.features[:, col["passage_cos"]]), 3),
+            "R@1 bm25": round(r1(lambda s: s.features[:, col["bm25"]] + 1e-6 * s.features[:, col["passage_cos"]]), 3),
+            "evidence@1": round(float(np.mean(evidence)), 3) if evidence else None,
+            "refused": round(float(np.mean([conf[id(s)] < bar for s in answerable])), 3) if answerable else None,
+            "recognised": round(float(np.mean([conf[id(s)] < bar for s in off])), 3) if off else None,
+        }
+    return out
+
+
+def cross_validate(samples: list[Sample], folds: int = 4) -> tuple[dict, dict[str, float]]:
+    """Figures on each fold of documents from models trained on the others (averaged), and the
+    operating point taken from those out-of-fold confidences: in-sample ones are optimistic."""
+    groups = sorted({s.group for s in samples})
+    figures: list[dict] = []
+    out_of_fold: dict[str, list[float]] = {lang: [] for lang in LANGS}
+    for f in range(folds):
+        test_groups = set(groups[f::folds])
+        train_part = [s for s in samples if s.group not in test_groups]
+        test_part = [s for s in samples if s.group in test_groups]
+        models = train(train_part)
+        figures.append(measure(models, threshold(models, train_part), test_part))
+        for s in test_part:
+            if s.answerable:
+                row = question_row(s, models["rank"][s.lang])[None]
+                out_of_fold[s.lang].append(float(models["confidence"][s.lang].probability(row)[0]))
+    averaged = {lang: {k: round(float(np.mean([f[lang][k] for f in figures if f[lang][k] is not None])), 3)
+                       for k in figures[0][lang] if k not in ("n", "off_n")} for lang in LANGS}
+    bars = {lang: round(float(np.quantile(p, MAX_REFUSED)), 4) for lang, p in out_of_fold.items()}
+    return averaged, bars
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write {WEIGHTS_FILE.relative_to(ROOT)}")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    encoder = CachedEncoder(SentenceTransformerEncoder(settings, progress=lambda m: None))
+    articles = read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json")
+    held_articles = articles[0::3]
+    tune_articles = [a for i, a in enumerate(articles) if i % 3]
+    unanswerable = [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / "unanswerable.jsonl")]
+    dev = SHARED_DEV if SHARED_DEV.exists() else ROOT / "eval" / "dev_questions.jsonl"
+    # the off-topic questions alternate English and Chinese: hold aside every other pair
+    article_train = read_questions(dev) + [q for i, q in enumerate(unanswerable) if i // 2 % 2 == 0]
+    article_held = read_questions(ROOT / "eval" / "extra_questions.jsonl") + [
+        q for i, q in enumerate(unanswerable) if i // 2 % 2 == 1]
+
+    tune = xquad_samples(encoder, tune_articles) + collect(encoder, ROOT / "corpus", article_train, "article")
+    held_xquad = xquad_samples(encoder, held_articles)
+    held_article = collect(encoder, ROOT / "corpus", article_held, "article")
+    print("cross-validation on the training documents (4 folds by document):")
+    figures, bar = cross_validate(tune)
+    print(json.dumps(figures, indent=1))
+    models = train(tune)
+    print(f"operating point: confidence >= {bar}")
+    print("held-aside XQuAD articles:", json.dumps(measure(models, bar, held_xquad), indent=1))
+    print("held-aside article questions:", json.dumps(measure(models, bar, held_article), indent=1))
+    if args.write:
+        data = {"answer_threshold": bar,
+                "trained_on": "bench/train_ranker.py: 16 XQuAD dev articles (both languages) and the article's "
+                              "dev questions; 8 XQuAD articles and eval/extra_questions.jsonl held aside"}
+        for task in ("rank", "confidence", "evidence"):
+            data[task] = {lang: models[task][lang].to_dict() for lang in LANGS}
+        WEIGHTS_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {WEIGHTS_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Follow-up questions: complete a question that leans on earlier turns with their subject.
+
+    >>> complete("他建议了什么？", ["张天任是谁？"], retriever)
+    '张天任建议了什么？'
+    >>> complete("What about funding?", ["What did Sun Huaqin propose for SMEs?"], retriever)
+    '孙华芹: What about funding?'
+
+No generator: a question that uses a pronoun or demonstrative (he, its, 他, 其, 该, 这家 …) or
+is elliptical ("And what about …?", "那人才呢？") and names no subject of its own gets the
+subject (a person or organisation) of the latest earlier turn that had one; the pronoun is
+replaced by it, or it is put in front. With no subject anywhere, the previous turn is put in
+front instead (topic carry-over). A question naming its own subject is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .retriever import Retriever
+
+# "this"/"that" are left out: in English they mostly start a relative clause, not a reference.
+_PRONOUN_EN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them)\b", re.I)
+# Matched as whole jieba words, so 其中, 因此, 应该 are not pronouns.
+_PRONOUN_ZH = {"他们", "她们", "它们", "这家", "那家", "这位", "那位", "这个", "那个", "这些", "那些", "这项", "他", "她",
+               "它", "其", "该", "此", "该公司", "该企业"}
+_ELLIPSIS_EN = re.compile(r"^\s*(and\b|what about\b|how about\b|what of\b|and what\b)", re.I)
+_ELLIPSIS_ZH = re.compile(r"^\s*(那么?|还有|另外)|呢\s*[？?]?\s*$")
+_ENTITY_TAGS = ("nr", "nt", "ns", "nz")  # jieba part-of-speech: person, organisation, place, other proper noun
+MAX_HISTORY = 6  # earlier turns looked at, most recent first
+
+
+def _zh_pronoun(question: str) -> str | None:
+    from .lexical import _jieba
+
+    return next((w for w in _jieba().lcut(question) if w in _PRONOUN_ZH), None)
+
+
+def leans_on_history(question: str) -> bool:
+    """Does the question use a pronoun, a demonstrative, or ellipsis?"""
+    return bool(_PRONOUN_EN.search(question) or _zh_pronoun(question)
+                or _ELLIPSIS_EN.search(question) or _ELLIPSIS_ZH.search(question))
+
+
+def subjects(question: str, retriever: Retriever) -> list[str]:
+    """Names of people and organisations in a question: bridged from pinyin or the glossary, or tagged."""
+    import jieba.posseg
+
+    from .lexical import _jieba
+
+    names = list(retriever.analyse(question).names)
+    _jieba()  # the user dictionary (names of the corpus) is loaded with jieba
+    names += [w.word for w in jieba.posseg.lcut(question)
+              if w.flag.startswith(_ENTITY_TAGS) and len(w.word) >= 2 and w.word not in names]
+    return names
+
+
+def complete(question: str, history: Sequence[str], retriever: Retriever) -> str | None:
+    """The question completed from ``history`` (earlier questions, oldest first), or None if unchanged."""
+    turns = [t for t in history if isinstance(t, str) and t.strip()][-MAX_HISTORY:]
+    if not turns or not leans_on_history(question) or subjects(question, retriever):
+        return None
+    subject = next((found[0] for turn in reversed(turns) if (found := subjects(turn, retriever))), None)
+    if subject is None:
+        return f"{turns[-1].strip()} {question.strip()}"  # no named subject: carry the topic over
+    if (pronoun := _zh_pronoun(question)) is not None:
+        return question.replace(pronoun, subject, 1)
+    if _PRONOUN_EN.search(question):
+        return _PRONOUN_EN.sub(subject, question, count=1)
+    return f"{subject}: {question.strip()}"

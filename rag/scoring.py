@@ -1,0 +1,172 @@
+"""Scoring as pure functions over arrays: features -> ranking score, confidence, evidence choice.
+
+The retriever computes a feature table per (question, candidate passage) and calls these;
+``bench/train_ranker.py`` calls the same functions to learn the weights, which live in
+``rag/data/ranker.json`` (plain JSON: one logistic regression per language and task).
+
+    >>> table = passage_features(passage_cos, sentence_cos, bm25, coverage, named, lengths, boilerplate)
+    >>> order = np.argsort(-score(table, load_weights()["rank"]["en"]))
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
+
+# One row per candidate passage. Gaps are taken to the best candidate of the same question, so
+# the ranker sees how a passage compares with its rivals, not only cosine levels that differ
+# from corpus to corpus.
+PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap", "bm25", "coverage",
+                    "characters", "name", "log_length", "boilerplate", "passage_z", "sentence_z", "bm25_z",
+                    "coverage_z", "characters_z")
+# Standardised within the question's candidates (z-scores): what stands out among the rivals
+# carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
+_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters")
+# One row per question, from its ranked candidates: does the corpus answer it at all?
+QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
+                     "has_terms", "top_score", "score_margin", "cos_spread")
+# One row per sentence of a passage: is this the sentence that answers?
+SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length")
+
+# A passage this short with no sentence end is a byline, credit or dateline ("▶ 本报记者 罗晓燕"):
+# still citable, but the ranker learns to keep it from crowding out content.
+BOILERPLATE_CHARS = 40
+_BOILERPLATE = re.compile(r"记者|通讯员|编辑|责编|摄影?|来源|供图|本报|新华社|^\W*\d{4}年\d{1,2}月\d{1,2}日\W*$")
+_SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic regression: ``coef`` over named features, plus ``intercept``."""
+
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def logit(self, table: np.ndarray) -> np.ndarray:
+        return table @ np.asarray(self.coef, np.float32) + np.float32(self.intercept)
+
+    def probability(self, table: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(table)))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "coef": [round(c, 6) for c in self.coef],
+                "intercept": round(self.intercept, 6)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Logistic:
+        return cls(tuple(data["features"]), tuple(float(c) for c in data["coef"]), float(data["intercept"]))
+
+
+@cache
+def load_weights(path: Path = WEIGHTS_FILE) -> dict:
+    """{"rank"|"confidence"|"evidence": {lang: Logistic}, "answer_threshold": {lang: float}}."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict = {"answer_threshold": {lang: float(bar) for lang, bar in data["answer_threshold"].items()}}
+    for task in ("rank", "confidence", "evidence"):
+        out[task] = {lang: Logistic.from_dict(model) for lang, model in data[task].items()}
+    return out
+
+
+def is_boilerplate(text: str) -> bool:
+    """A byline, photo credit or dateline rather than content."""
+    text = text.strip()
+    return len(text) <= BOILERPLATE_CHARS and (bool(_BOILERPLATE.search(text)) or not _SENTENCE_END.search(text))
+
+
+def term_coverage(text: str, terms: Sequence[str], idf: Sequence[float]) -> float:
+    """IDF-weighted share of the query terms found in ``text`` (lower-cased substring match)."""
+    total = float(sum(idf))
+    if not terms or total <= 0:
+        return 0.0
+    text = text.lower()
+    return sum(w for t, w in zip(terms, idf, strict=True) if t in text) / total
+
+
+def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
+    """IDF over ``texts`` of the question's Han character bigrams (and single characters).
+
+    Word segmentation splits the same name differently in question and text; characters
+    do not, which is why character matching is strong for Chinese questions.
+    """
+    han = re.findall(r"[\u4e00-\u9fff]+", question)
+    grams = {run[i : i + 2] for run in han for i in range(len(run) - 1)} | {c for run in han for c in run}
+    if not grams:
+        return {}
+    n = len(texts)
+    return {g: math.log(1 + n / (sum(g in t for t in texts) + 0.5)) for g in grams}
+
+
+def character_overlap(text: str, weights: dict[str, float]) -> float:
+    """Weighted share of the question's characters and bigrams found in ``text`` (0 without any)."""
+    total = sum(weights.values())
+    return sum(w for g, w in weights.items() if g in text) / total if total else 0.0
+
+
+def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
+                     coverage: np.ndarray, characters: np.ndarray, named: np.ndarray, lengths: np.ndarray,
+                     boilerplate: np.ndarray) -> np.ndarray:
+    """The PASSAGE_FEATURES table, one row per candidate (all inputs are per-candidate arrays)."""
+    if not len(passage_cos):
+        return np.zeros((0, len(PASSAGE_FEATURES)), np.float32)
+    top_bm25 = float(bm25.max())
+    columns = [passage_cos, sentence_cos, passage_cos - passage_cos.max(), sentence_cos - sentence_cos.max(),
+               bm25 / top_bm25 if top_bm25 > 0 else np.zeros_like(bm25), coverage, characters, named,
+               np.log1p(lengths) / math.log(1000), boilerplate]
+    table = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
+    raw = table[:, [PASSAGE_FEATURES.index(name) for name in _STANDARDISED]]
+    standardised = (raw - raw.mean(axis=0)) / (raw.std(axis=0) + 1e-6)
+    return np.concatenate([table, standardised], axis=1)
+
+
+def score(features: np.ndarray, model: Logistic) -> np.ndarray:
+    """Ranking score of each candidate (higher is better)."""
+    return model.logit(features)
+
+
+def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool) -> np.ndarray:
+    """The QUESTION_FEATURES row of one question, from its candidates' features and scores."""
+    order = np.argsort(-scores, kind="stable")
+    top = features[order[0]]
+    margin = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else 5.0
+    col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
+    # how far the best passage stands above the average candidate: a question that is vaguely
+    # close to everything is not answered by any of it
+    spread = -float(features[:, col["passage_gap"]].mean())
+    return np.array([top[col["passage_cos"]], top[col["sentence_cos"]], top[col["coverage"]],
+                     top[col["characters"]], top[col["name"]], float(has_terms), float(scores[order[0]]),
+                     min(margin, 5.0), spread], np.float32)
+
+
+def confidence(row: np.ndarray, model: Logistic) -> float:
+    """Estimated probability that the corpus answers the question."""
+    return float(model.probability(row.reshape(1, -1))[0])
+
+
+def sentence_features(cosines: np.ndarray, coverage: np.ndarray, characters: np.ndarray,
+                      lengths: np.ndarray) -> np.ndarray:
+    """The SENTENCE_FEATURES table for the sentences of one passage, in reading order."""
+    if not len(cosines):
+        return np.zeros((0, len(SENTENCE_FEATURES)), np.float32)
+    first = np.zeros(len(cosines), np.float32)
+    first[0] = 1.0
+    columns = [cosines, cosines - cosines.max(), coverage, characters, first, np.log1p(lengths) / math.log(1000)]
+    return np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
+
+
+def pick_evidence(features: np.ndarray, model: Logistic, margin: float) -> list[int]:
+    """Indices of the evidence sentences, best first: the best, and a runner-up within ``margin``."""
+    if not len(features):
+        return []
+    logits = model.logit(features)
+    order = [int(i) for i in np.argsort(-logits, kind="stable")]
+    return [i for i in order[:2] if logits[i] >= logits[order[0]] - margin]
