@@ -128,8 +128,12 @@ def xquad_samples(encoder, articles: list[Article]) -> list[Sample]:
 def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, y)
-    return Logistic(names, tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
+    # Standardise so the penalty treats features alike (cosines vary over ~0.1, coverage over 1),
+    # then fold the scaling back into plain weights on the raw features.
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit((x - mean) / scale, y)
+    coef = model.coef_[0] / scale
+    return Logistic(names, tuple(float(w) for w in coef), float(model.intercept_[0] - coef @ mean))
 
 
 def train(samples: list[Sample]) -> dict:

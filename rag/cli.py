@@ -179,7 +179,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
-    serve(_settings(args), host=args.host, port=args.port, auth=args.auth)
+    serve(_settings(args), host=args.host, port=args.port, auth=args.auth, auth_file=args.auth_file)
     return 0
 
 
@@ -221,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="start the web chat")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or set RAG_AUTH)")
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help="require a login (visible in `ps`: prefer --auth-file or RAG_AUTH)")
+    p.add_argument("--auth-file", metavar="FILE", help="require the login user:password written in FILE")
     p.set_defaults(func=cmd_serve)
     return parser
 

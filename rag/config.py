@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
@@ -19,8 +18,8 @@ def _default_cache() -> Path:
 class Settings:
     """Where the corpus, index and model live, and how text is cut."""
 
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "index"
+    corpus_dir: Path = Path("corpus")  # relative to the folder the program runs in
+    index_dir: Path = Path("index")
     model: str = DEFAULT_MODEL
     cache_dir: Path = _default_cache()
     max_chars: int = 400

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -14,7 +15,11 @@ from .errors import CorpusError
 from .formats import SUPPORTED_SUFFIXES, extract_text
 from .ingest import parse_document
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+from .formats import MAX_FILE_BYTES as MAX_UPLOAD_BYTES
+
+# All documents together: about 2 hours of embedding on 2 cores, and the most one machine's
+# chat should hold (bigger corpora: see "Scaling out" in the README).
+MAX_CORPUS_BYTES = 100 * 1024 * 1024
 
 
 def safe_name(name: str, suffix: str = ".md") -> str:
@@ -25,13 +30,42 @@ def safe_name(name: str, suffix: str = ".md") -> str:
     return (stem or "document") + suffix
 
 
-def _free_path(corpus_dir: Path, name: str) -> Path:
-    path = corpus_dir / name
-    n = 2
-    while path.exists():
-        path = corpus_dir / f"{Path(name).stem}-{n}{Path(name).suffix}"
-        n += 1
-    return path
+def _write_new(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` under ``name`` or the first free ``name-N``, creating the file exclusively
+    (two adds with one title at once get two files, never one overwriting the other)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for n in range(1, 10_000):
+        path = corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+        try:
+            with open(path, "xb") as f:
+                f.write(data)
+            return path
+        except FileExistsError:
+            continue
+    raise CorpusError(f"too many documents named {name}: choose another title")
+
+
+def _already_there(corpus_dir: Path, data: bytes) -> Path | None:
+    """A corpus file with exactly these bytes, if there is one."""
+    digest = hashlib.sha256(data).digest()
+    size = len(data)
+    for path in corpus_dir.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_size == size and hashlib.sha256(path.read_bytes()).digest() == digest:
+                return path
+        except OSError:
+            continue
+    return None
+
+
+def _save(corpus_dir: Path, name: str, data: bytes) -> Path:
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    total = sum(p.stat().st_size for p in corpus_dir.rglob("*") if p.is_file())
+    if total + len(data) > MAX_CORPUS_BYTES:
+        raise CorpusError(f"the corpus would grow past {MAX_CORPUS_BYTES >> 20} MB: remove documents first")
+    if (same := _already_there(corpus_dir, data)) is not None:
+        raise CorpusError(f"this text is already in the corpus as {same.relative_to(corpus_dir).as_posix()}")
+    return _write_new(corpus_dir, name, data)
 
 
 def _check_text(raw: str, label: str) -> None:
@@ -53,10 +87,7 @@ def add_text(corpus_dir: Path, title: str, text: str) -> Path:
     if len(body.encode("utf-8")) > MAX_UPLOAD_BYTES:
         raise CorpusError(f"the text is larger than {MAX_UPLOAD_BYTES >> 20} MB")
     _check_text(body, title)
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    path = _free_path(corpus_dir, safe_name(title))
-    path.write_text(body, encoding="utf-8")
-    return path
+    return _save(corpus_dir, safe_name(title), body.encode("utf-8"))
 
 
 def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
@@ -71,7 +102,4 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
     # an upload's temporary file may have another suffix: read it as the name says
     raw, data = extract_text(source, Path(name).name, suffix)
     _check_text(raw, Path(name).name)
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    path = _free_path(corpus_dir, safe_name(name, suffix))
-    path.write_bytes(data)
-    return path
+    return _save(corpus_dir, safe_name(name, suffix), data)

@@ -19,6 +19,9 @@ from .errors import CorpusError
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 10 * 1024 * 1024  # bigger files are skipped with a warning: split them
+# A DOCX is a zip: 50 KB can inflate to gigabytes of XML. Real documents of MAX_FILE_BYTES
+# inflate to a few times that.
+MAX_INFLATED_BYTES = 4 * MAX_FILE_BYTES
 # PDF fonts often map 人, 工, 力 … to look-alike Kangxi radicals (⼈ U+2F08); NFKC maps them back.
 _KANGXI = re.compile("[\u2e80-\u2fdf]")
 
@@ -81,15 +84,28 @@ def _pdf(data: bytes, label: str) -> str:
     return _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group()), "\n\n".join(pages))
 
 
-def _docx(data: bytes, label: str) -> str:
+def check_zip(data: bytes, label: str) -> None:
+    """Refuse a zip (DOCX) whose members inflate beyond MAX_INFLATED_BYTES, before parsing any of it."""
     import zipfile
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise CorpusError(f"{label}: cannot read the DOCX, it is not a valid zip file ({exc})") from exc
+    if inflated > MAX_INFLATED_BYTES:
+        raise CorpusError(f"{label}: its contents inflate to {inflated >> 20} MB; the limit is "
+                          f"{MAX_INFLATED_BYTES >> 20} MB (a zip bomb, or a document to split)")
+
+
+def _docx(data: bytes, label: str) -> str:
     from docx import Document as DocxDocument
 
+    check_zip(data, label)
     try:
         document = DocxDocument(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise CorpusError(f"{label}: cannot read the DOCX ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - lxml, zipfile and python-docx each raise their own
+        raise CorpusError(f"{label}: cannot read the DOCX ({type(exc).__name__}: {str(exc)[:200]})") from exc
     blocks = []
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()

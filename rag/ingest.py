@@ -192,6 +192,9 @@ def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
         except CorpusError as exc:
             warnings.append(f"skipped: {exc}")
             continue
+        except Exception as exc:  # noqa: BLE001 - one broken file must not stop the others being indexed
+            warnings.append(f"skipped: {path.name}: cannot read it ({type(exc).__name__}: {str(exc)[:200]})")
+            continue
         if not any(b.kind in ("para", "caption") for b in document.blocks):
             warnings.append(f"skipped: {path} has no text")
             continue

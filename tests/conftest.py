@@ -13,6 +13,7 @@ from rag.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "ai-plus-manufacturing.md"
+GLOSSARY = ROOT / "corpus" / "glossary.tsv"  # the article's English names (Transfar = 传化 ...)
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 DEV_QUESTIONS = SHARED_DEV if SHARED_DEV.exists() else ROOT / "eval" / "dev_questions.jsonl"
 
@@ -69,6 +70,7 @@ def real_settings(tmp_path_factory):
     base = tmp_path_factory.mktemp("real")
     (base / "corpus").mkdir()
     shutil.copy(ARTICLE, base / "corpus" / ARTICLE.name)
+    shutil.copy(GLOSSARY, base / "corpus" / GLOSSARY.name)
     return Settings.from_env(corpus_dir=base / "corpus", index_dir=base / "index")
 
 

@@ -39,7 +39,7 @@ def retriever(settings, fake_encoder):
 def test_bad_questions_get_a_clear_message(retriever, name):
     with pytest.raises(QuestionError, match="question is empty"):
         answer(retriever, BAD_QUESTIONS[name], 3)
-    reply = respond(retriever, BAD_QUESTIONS[name], [], 3)[-1]["content"]
+    reply = respond(retriever, BAD_QUESTIONS[name], [], 3)[0][-1]["content"]
     assert "question is empty" in reply
 
 
@@ -53,7 +53,7 @@ def test_odd_questions_get_a_bounded_answer(retriever, fake_encoder, name):
     assert all(len(t) <= MAX_QUESTION_CHARS for t in seen)  # long input is never embedded whole
     assert ("cut to its first" in " ".join(result.notes)) == (name == "huge")
     assert "\u200b" not in result.question and "\x00" not in result.question
-    reply = respond(retriever, ODD_BUT_FINE[name], [], 3)
+    reply = respond(retriever, ODD_BUT_FINE[name], [], 3)[0]
     assert "<script>" not in reply[0]["content"] + reply[1]["content"]
     assert len(reply[0]["content"]) <= 3 * MAX_QUESTION_CHARS
 

@@ -48,16 +48,17 @@ def test_dev_questions_reach_the_bar(real_retriever):
     summary = evaluate(real_retriever, read_questions(DEV_QUESTIONS)).summary()
     for lang in ("en", "zh"):
         m = summary["by_language"][lang]
-        assert m["recall@5"] == 1.0 and m["recall@1"] >= 0.9 and m["mrr@10"] >= 0.93, (lang, m)
+        assert m["recall@5"] == 1.0 and m["recall@1"] >= 0.93 and m["mrr@10"] >= 0.96, (lang, m)
 
 
 def test_extra_questions_and_refusals(real_retriever):
+    """The figures the README publishes for our held-out article questions and the off-topic ones."""
     questions = read_questions(ROOT / "eval" / "extra_questions.jsonl")
     questions += [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / "unanswerable.jsonl")]
     summary = evaluate(real_retriever, questions).summary()
-    assert summary["recall@5"] >= 0.97 and summary["recall@1"] >= 0.85
-    assert summary["unanswerable"]["recognised"] >= 0.75 * summary["unanswerable"]["n"]
-    assert summary["wrongly_refused"] <= summary["n"] / 15
+    assert summary["recall@5"] == 1.0 and summary["recall@1"] >= 0.92, summary
+    assert summary["off_corpus"]["recognised"] >= 23, summary["off_corpus"]  # of 24
+    assert summary["wrongly_refused"] <= 1, summary  # of 28
 
 
 @pytest.mark.parametrize("question", ["What is the capital of France?", "明天北京天气怎么样？"])

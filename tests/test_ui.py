@@ -13,41 +13,67 @@ def retriever(settings, fake_encoder):
     return Retriever(settings, fake_encoder, progress=lambda m: None)
 
 
-def test_reply_cites_and_highlights(retriever):
-    history = respond(retriever, "孙华芹建议政府出台更加普惠的支持政策", [], 3)
+@pytest.mark.model
+def test_reply_cites_and_highlights(real_retriever):
+    history = respond(real_retriever, "孙华芹建议政府出台更加普惠的支持政策", [], 3)[0]
     assert [m["role"] for m in history] == ["user", "assistant"]
     reply = history[1]["content"]
     assert "[1]" in reply and "[3]" in reply and "<mark>" in reply
     assert "ai-plus-manufacturing.md · 两者不是简单叠加" in reply
 
 
+@pytest.mark.model
+def test_refusal_highlights_nothing(real_retriever):
+    reply = respond(real_retriever, "What is the capital of France?", [], 3)[0][1]["content"]
+    assert "does not say" in reply and "<mark>" not in reply
+
+
+@pytest.mark.model
+def test_follow_up_uses_the_conversation(real_retriever):
+    history, asked = respond(real_retriever, "张天任是谁？", [], 3)
+    history, asked = respond(real_retriever, "他建议了什么？", history, 3, asked)
+    reply = history[-1]["content"]
+    assert "understood as: 张天任建议了什么" in reply and "张天任建议" in reply.split("[1]")[0]
+
+
+def test_user_text_is_shown_not_rendered(retriever):
+    history = respond(retriever, "![x](http://127.0.0.1:7999/q.png) \u202eSun Huaqin", [], 1)[0]
+    shown = history[0]["content"]
+    assert "](" not in shown and "\u202e" not in shown and "Sun Huaqin" in shown
+
+
+def test_lone_surrogate_is_not_an_error(retriever):
+    reply = respond(retriever, "孙华芹\ud800建议", [], 1)[0][1]["content"]
+    assert "went wrong" not in reply
+
+
 def test_history_is_kept(retriever):
-    history = respond(retriever, "张天任", [], 2)
-    history = respond(retriever, "于旭波", history, 2)
+    history = respond(retriever, "张天任", [], 2)[0]
+    history = respond(retriever, "于旭波", history, 2)[0]
     assert len(history) == 4 and history[2]["content"] == "于旭波"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\u200b\u200b", "？？？"])
 def test_empty_question_gets_a_message(retriever, bad):
-    reply = respond(retriever, bad, [], 3)[-1]["content"]
+    reply = respond(retriever, bad, [], 3)[0][-1]["content"]
     assert "question is empty" in reply and "Traceback" not in reply
 
 
 def test_huge_question_is_cut_with_a_note(retriever):
-    reply = respond(retriever, "人工智能" * 25_000, [], 2)[-1]["content"]
+    reply = respond(retriever, "人工智能" * 25_000, [], 2)[0][-1]["content"]
     assert "cut to its first 500 characters" in reply
 
 
 def test_corpus_html_is_escaped(settings, fake_encoder):
     (settings.corpus_dir / "evil.md").write_text(
         "# 恶意\n\n<script>alert('x')</script> 文本 <img src=x onerror=alert(1)> 结束。", "utf-8")
-    reply = respond(Retriever(settings, fake_encoder, progress=lambda m: None), "script alert 文本", [], 3)[-1]
+    reply = respond(Retriever(settings, fake_encoder, progress=lambda m: None), "script alert 文本", [], 3)[0][-1]
     assert "<script>" not in reply["content"] and "&lt;script&gt;" in reply["content"]
     assert "<img" not in reply["content"]
 
 
 def test_question_html_is_escaped(retriever):
-    history = respond(retriever, "<b>bold</b> 张天任", [], 1)
+    history = respond(retriever, "<b>bold</b> 张天任", [], 1)[0]
     assert history[0]["content"] == "&lt;b&gt;bold&lt;/b&gt; 张天任"
 
 

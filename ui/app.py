@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rag.answer import Answer, answer
 from rag.config import Settings
 from rag.errors import RagError
 from rag.formats import SUPPORTED_SUFFIXES
-from rag.retriever import Hit, Retriever
+from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
 
 EXAMPLES = [
     "What did Sun Huaqin propose for SMEs?",
@@ -23,7 +27,7 @@ EXAMPLES = [
     "工业母机成果转化为什么不是简单的样机交付？",
 ]
 MAX_K = 10
-LEAD_MARGIN = 0.01  # in score units (cosine): how close a second hit must be to be quoted too
+_MARKDOWN_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}!#|~"})
 CSS = """
 .evidence mark, .passage mark { background: #fde68a; padding: 0 2px; border-radius: 3px; }
 .cite { color: #2563eb; font-weight: 600; }
@@ -36,7 +40,7 @@ TEXTS = {
            "shown with low confidence:", "sources": "Cited passages", "passage": "passage",
            "chars": "characters"},
     "zh": {"from": "原文依据", "none": "文中没有提到这一点。以下是最接近的段落（低置信度）：",
-           "sources": "引用段落", "passage": "第", "chars": "字符"},
+           "sources": "引用段落", "chars": "字符"},
 }
 
 
@@ -64,41 +68,63 @@ def _evidence(hit: Hit) -> str:
     return " … ".join(html.escape(p.text[a - p.start : b - p.start]) for a, b in sorted(hit.evidence_spans))
 
 
+def as_text(text: str) -> str:
+    """User text for a Markdown-rendering component: escaped as HTML, and Markdown made inert,
+    so ``![x](http://…)`` is shown, never fetched."""
+    return html.escape(text).translate(_MARKDOWN_INERT)
+
+
+def _terms_in(hit: Hit, terms: tuple[str, ...]) -> str:
+    """The question's (bridged) terms found in the evidence: shows an English reader why it matched."""
+    found = [t for t in terms if t and t in hit.evidence.lower()]
+    return f"<br><span class='where'>matched: {html.escape(' · '.join(found[:6]))}</span>" if found else ""
+
+
 def render_answer(result: Answer) -> str:
     """The assistant's reply as HTML: quoted evidence with [n] markers, then the cited passages."""
     t = TEXTS[result.lang]
     parts = [f"<p><em>{html.escape(note)}</em></p>" for note in result.notes]
+    if result.understood_as:
+        parts.append(f"<p class='where'>understood as: {as_text(result.understood_as)}</p>")
     if result.answered:
-        # quote the best hit, and the second only when it is nearly as good
-        lead = [h for h in result.hits[:2] if h.score >= result.hits[0].score - LEAD_MARGIN]
-        quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>" for h in lead)
-        parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark></div>")
+        quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>" for h in result.quoted)
+        parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark>"
+                     f"{_terms_in(result.quoted[0], result.terms)}</div>")
     else:
         parts.append(f"<p class='lowconf'><strong>{t['none']}</strong></p>")
-    parts.append(f"<p><strong>{t['sources']}</strong></p>")
+    parts.append(f"<p><strong>{t['sources']}</strong> <span class='where'>(confidence {result.confidence:.2f})</span></p>")
     for hit in result.hits:
         opened = " open" if hit.rank == 1 and result.answered else ""
+        # without an answer nothing is evidence: the closest passages are shown plain
+        lead = f"<mark>{_evidence(hit)}</mark>" if result.answered else _evidence(hit)
+        body = _highlighted(hit) if result.answered else html.escape(hit.text)
         parts.append(
             f"<details class='passage'{opened}><summary><span class='cite'>[{hit.rank}]</span> "
-            f"<span class='where'>{_where(hit, result.lang)}</span><br>"
-            f"<mark>{_evidence(hit)}</mark></summary>"
-            f"<p>{_highlighted(hit)}</p></details>")
+            f"<span class='where'>{_where(hit, result.lang)}</span><br>{lead}</summary>"
+            f"<p>{body}</p></details>")
     return "\n".join(parts)
 
 
-def respond(retriever: Retriever, message: str, history: list | None, k: int = 5) -> list[dict]:
-    """Answer one turn; the history is kept but each question is answered on its own."""
+def respond(retriever: Retriever, message: str, history: list | None, k: int = 5,
+            asked: list[str] | None = None) -> tuple[list[dict], list[str]]:
+    """Answer one turn of a conversation; ``asked`` holds its earlier questions (as understood)."""
     history = list(history or [])
+    asked = list(asked or [])
     question = message if isinstance(message, str) else ""
     try:
-        reply = render_answer(answer(retriever, question, max(1, min(int(k), MAX_K))))
+        result = answer(retriever, question, max(1, min(int(k), MAX_K)), history=asked)
+        reply = render_answer(result)
+        asked.append(result.understood_as or result.question)
     except RagError as exc:
-        reply = f"<p class='lowconf'>⚠️ {html.escape(str(exc))}</p>"
+        reply = f"<p class='lowconf'>⚠️ {as_text(str(exc))}</p>"
     except Exception as exc:  # noqa: BLE001 - the page shows a message, never a traceback
         reply = f"<p class='lowconf'>⚠️ Something went wrong: {html.escape(type(exc).__name__)}</p>"
-    shown = " ".join(question.split())[:500] or "(empty)"
-    return history + [{"role": "user", "content": html.escape(shown)},
-                      {"role": "assistant", "content": reply}]
+    try:
+        shown = clean_question(question)[0]
+    except RagError:
+        shown = "(empty)"
+    return history + [{"role": "user", "content": as_text(shown)},
+                      {"role": "assistant", "content": reply}], asked
 
 
 def corpus_summary(retriever: Retriever) -> tuple[str, list[list]]:
@@ -112,32 +138,41 @@ def corpus_summary(retriever: Retriever) -> tuple[str, list[list]]:
     return line, [[doc, title, n] for (doc, title), n in sorted(counts.items())]
 
 
-def build_app(retriever: Retriever):
-    import gradio as gr
-
+def add_document(retriever: Retriever, upload: str | None, title: str, text: str,
+                 progress: Callable[[float, str], None]) -> str:
+    """Add an upload or pasted text to the corpus and wait until it is in the live index; a status line."""
     from rag.corpus import add_file, add_text
     from rag.index import build_index
 
-    def ask(message, history, k):
-        return respond(retriever, message, history, k), ""
+    try:
+        if upload is not None:  # Gradio keeps the uploaded file's own name in its temp path
+            try:
+                path = add_file(retriever.settings.corpus_dir, Path(upload))
+            finally:
+                Path(upload).unlink(missing_ok=True)  # the corpus has its copy: no second one in the temp folder
+        else:
+            path = add_text(retriever.settings.corpus_dir, title, text)
+        progress(0.0, "indexing")
+        # Adds queue behind a running build rather than fail; the build reads the corpus once it
+        # holds the lock, so when it returns this document is in the live index.
+        build_index(retriever.settings, retriever.encoder, wait=True,
+                    progress=lambda done, total: progress(done / max(total, 1), "embedding"))
+        return f"✅ Added {as_text(path.name)}; it is in the index and the chat answers from it."
+    except RagError as exc:
+        return f"⚠️ {as_text(str(exc))}"
+    except Exception as exc:  # noqa: BLE001 - a message in the page, never a traceback
+        return f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
 
-    def rebuild(progress: gr.Progress) -> None:
-        progress(0, desc="indexing")
-        build_index(retriever.settings, retriever.encoder,
-                    progress=lambda done, total: progress(done / max(total, 1), desc="embedding"))
+
+def build_app(retriever: Retriever):
+    import gradio as gr
+
+    def ask(message, history, k, asked):
+        messages, asked = respond(retriever, message, history, k, asked)
+        return messages, "", asked
 
     def add(upload, title, text, progress=gr.Progress()):
-        try:
-            if upload is not None:  # Gradio keeps the uploaded file's own name in its temp path
-                path = add_file(retriever.settings.corpus_dir, Path(upload))
-            else:
-                path = add_text(retriever.settings.corpus_dir, title, text)
-            rebuild(progress)
-            status = f"✅ Added {path.name}; the index is rebuilt and the chat answers from it."
-        except RagError as exc:
-            status = f"⚠️ {exc}"
-        except Exception as exc:  # noqa: BLE001 - a message in the page, never a traceback
-            status = f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
+        status = add_document(retriever, upload, title, text, lambda f, desc: progress(f, desc=desc))
         line, table = corpus_summary(retriever)
         return status, line, table, None, "", ""
 
@@ -145,21 +180,25 @@ def build_app(retriever: Retriever):
         gr.Markdown("## Ask the text · 向原文提问")
         line, table = corpus_summary(retriever)
         summary = gr.Markdown(line, elem_id="corpus-line")
+        asked = gr.State([])  # this conversation's questions, as understood: the history for follow-ups
         with gr.Tab("Chat"):
             chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True,
                                  render_markdown=True, group_consecutive_messages=False)
             with gr.Row():
                 box = gr.Textbox(placeholder="Ask a question… 请输入问题", show_label=False,
-                                 scale=5, max_length=100_000, elem_id="question")
+                                 scale=5, max_length=MAX_QUESTION_CHARS * 20, elem_id="question")
                 send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                new = gr.Button("New conversation", scale=1, elem_id="new-conversation")
             k = gr.Slider(1, MAX_K, value=5, step=1, label="Passages to show")
             gr.Markdown("**Try:**")
             with gr.Row():
                 for i, example in enumerate(EXAMPLES):
                     button = gr.Button(example, size="sm", elem_id=f"example-{i}")
-                    button.click(lambda h, kk, q=example: ask(q, h, kk), [chatbot, k], [chatbot, box])
-            send.click(ask, [box, chatbot, k], [chatbot, box])
-            box.submit(ask, [box, chatbot, k], [chatbot, box])
+                    button.click(lambda h, kk, a, q=example: ask(q, h, kk, a), [chatbot, k, asked],
+                                 [chatbot, box, asked])
+            send.click(ask, [box, chatbot, k, asked], [chatbot, box, asked])
+            box.submit(ask, [box, chatbot, k, asked], [chatbot, box, asked])
+            new.click(lambda: ([], "", []), None, [chatbot, box, asked])
         with gr.Tab("Corpus", elem_id="corpus-tab"):
             docs = gr.Dataframe(value=table, headers=["file", "title", "passages"],
                                 interactive=False, elem_id="documents")
@@ -169,33 +208,65 @@ def build_app(retriever: Retriever):
             text = gr.Textbox(label="Text", lines=6, elem_id="new-text")
             add_button = gr.Button("Add to corpus and rebuild", elem_id="add")
             status = gr.Markdown(elem_id="add-status")
-            add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text])
+            add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text],
+                             api_name="add")
+        app.load(lambda: corpus_summary(retriever), None, [summary, docs])  # a new page sees today's corpus
     return app
 
 
-def parse_auth(value: str | None) -> tuple[str, str] | None:
+def parse_auth(value: str | None, auth_file: str | None = None) -> tuple[str, str] | None:
+    """user:password from --auth, --auth-file (keeps the password out of `ps`) or RAG_AUTH."""
+    if auth_file:
+        try:
+            value = Path(auth_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise RagError(f"cannot read --auth-file {auth_file}: {exc.strerror}") from exc
     value = value or os.environ.get("RAG_AUTH")
     if not value:
         return None
     user, sep, password = value.partition(":")
     if not sep or not user or not password:
-        raise RagError("--auth / RAG_AUTH must look like user:password")
+        raise RagError("--auth / --auth-file / RAG_AUTH must look like user:password")
     return user, password
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
+class SlowLogin:
+    """Gradio's auth check, waiting longer after each failed attempt (guessing gets slow)."""
+
+    MAX_DELAY = 5.0  # seconds; doubles from 0.25 with each failure in a row
+
+    def __init__(self, credentials: tuple[str, str]):
+        self._credentials = credentials
+        self._failures = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, user: str, password: str) -> bool:
+        import hmac
+
+        ok = hmac.compare_digest(f"{user}\0{password}".encode(), "\0".join(self._credentials).encode())
+        with self._lock:
+            self._failures = 0 if ok else self._failures + 1
+            delay = min(self.MAX_DELAY, 0.25 * 2 ** (self._failures - 1)) if self._failures else 0.0
+        time.sleep(delay)
+        return ok
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
+          auth_file: str | None = None) -> None:
     """Load the model and index once, then serve the chat until interrupted."""
-    credentials = parse_auth(auth)
+    credentials = parse_auth(auth, auth_file)
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
         print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
-              "add documents; pass --auth user:password (or set RAG_AUTH)", flush=True)
+              "add documents; pass --auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
+    # Uploads land in a folder of this server's own, not the machine-wide Gradio one.
+    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="rag-uploads-")
     retriever = Retriever(settings, progress=lambda m: print(m, flush=True))
     retriever.search("warm-up", 1)  # load model and index before the first visitor
     app = build_app(retriever)
     print(f"web chat on http://{host}:{port}", flush=True)
     try:
         app.queue(default_concurrency_limit=4).launch(
-            server_name=host, server_port=port, auth=credentials, show_error=False,
-            max_file_size="10mb", css=CSS, theme=None)
+            server_name=host, server_port=port, auth=SlowLogin(credentials) if credentials else None,
+            show_error=False, max_file_size="10mb", css=CSS, theme=None)
     except OSError as exc:  # port taken, address not on this machine
         raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
