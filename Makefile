@@ -5,7 +5,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint setup model index bench clean
+.PHONY: run test lint setup model index bench screenshot train clean
 
 run: setup
 	$(BIN)/rag index
@@ -41,6 +41,14 @@ index: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# The README's picture of the chat, taken by the browser test on a real answer.
+screenshot: setup
+	RAG_SCREENSHOT=docs/chat.png $(BIN)/python -m pytest -q tests/test_browser.py -k sun_huaqin
+
+# Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from XQuAD dev and our sets.
+train: setup
+	$(BIN)/python bench/train_ranker.py --write
 
 clean:
 	rm -rf $(VENV) index/builds index/CURRENT

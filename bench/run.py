@@ -31,7 +31,7 @@ from rag.retriever import Retriever, _search  # noqa: E402
 
 RAG = [sys.executable, "-m", "rag"]
 ROUNDS = 5
-LOAD_RESULTS = ROOT / "bench" / "load_results.json"  # written by tests/test_load.py
+LOAD_RESULTS = ROOT / "bench" / "load_results.json"  # written by tests/test_load.py with RAG_LOAD_RESULTS set
 
 
 def pct(values: list[float], q: float) -> float:
@@ -254,7 +254,8 @@ def scaling() -> list[str]:
 
 def load_section() -> list[str]:
     if not LOAD_RESULTS.exists():
-        return ["## Web chat under load", "", "Not measured yet: run `pytest tests/test_load.py`.", ""]
+        return ["## Web chat under load", "", "Not measured yet: run "
+                "`RAG_LOAD_RESULTS=bench/load_results.json pytest tests/test_load.py`.", ""]
     r = json.loads(LOAD_RESULTS.read_text())
     return ["## Web chat under load", "",
             f"`tests/test_load.py`: the real server on 127.0.0.1, {r['clients']} concurrent gradio_client "

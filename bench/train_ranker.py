@@ -176,7 +176,7 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
         off = [s for s in mine if not s.answerable]
         bar = bars[lang]
 
-        def r1(order_key) -> float:
+        def r1(order_key, answerable=answerable) -> float:
             return float(np.mean([s.labels[int(np.argmax(order_key(s)))] for s in answerable]))
 
         conf = {id(s): float(models["confidence"][lang].probability(question_row(s, models["rank"][lang])[None])[0])
@@ -191,7 +191,7 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
             evidence.append(bool(labels[int(np.argmax(models["evidence"][lang].logit(table)))]))
         out[lang] = {
             "n": len(answerable), "off_n": len(off),
-            "R@1": round(r1(lambda s: score(s.features, models["rank"][lang])), 3),
+            "R@1": round(r1(lambda s, ranker=models["rank"][lang]: score(s.features, ranker)), 3),
             "R@1 e5": round(r1(lambda s: s.features[:, col["passage_cos"]]), 3),
             "R@1 bm25": round(r1(lambda s: s.features[:, col["bm25"]] + 1e-6 * s.features[:, col["passage_cos"]]), 3),
             "evidence@1": round(float(np.mean(evidence)), 3) if evidence else None,

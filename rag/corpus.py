@@ -12,10 +12,9 @@ import unicodedata
 from pathlib import Path
 
 from .errors import CorpusError
+from .formats import MAX_FILE_BYTES as MAX_UPLOAD_BYTES
 from .formats import SUPPORTED_SUFFIXES, extract_text
 from .ingest import parse_document
-
-from .formats import MAX_FILE_BYTES as MAX_UPLOAD_BYTES
 
 # All documents together: about 2 hours of embedding on 2 cores, and the most one machine's
 # chat should hold (bigger corpora: see "Scaling out" in the README).

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 # "this"/"that" are left out: in English they mostly start a relative clause, not a reference.
 _PRONOUN_EN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them)\b", re.I)
 # Matched as whole jieba words, so 其中, 因此, 应该 are not pronouns.
-_PRONOUN_ZH = {"他们", "她们", "它们", "这家", "那家", "这位", "那位", "这个", "那个", "这些", "那些", "这项", "他", "她",
-               "它", "其", "该", "此", "该公司", "该企业"}
+_PRONOUN_ZH = {"他们", "她们", "它们", "这家", "那家", "这位", "那位", "这个", "那个", "这些", "那些", "这项",
+               "他", "她", "它", "其", "该", "此", "该公司", "该企业"}
 _ELLIPSIS_EN = re.compile(r"^\s*(and\b|what about\b|how about\b|what of\b|and what\b)", re.I)
 _ELLIPSIS_ZH = re.compile(r"^\s*(那么?|还有|另外)|呢\s*[？?]?\s*$")
 _ENTITY_TAGS = ("nr", "nt", "ns", "nz")  # jieba part-of-speech: person, organisation, place, other proper noun

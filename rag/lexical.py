@@ -99,10 +99,12 @@ class BM25Index:
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         """BM25's inverse document frequency of each term (0 for a term the corpus lacks)."""
-        indptr = self._bm25.scores["indptr"] if self.size else None
+        if not self.size:
+            return [0.0] * len(terms)
+        indptr = self._bm25.scores["indptr"]  # bm25s's sparse matrix: a term's column holds its documents
         out = []
         for term in terms:
-            token_id = self._bm25.vocab_dict.get(term) if indptr is not None else None
+            token_id = self._bm25.vocab_dict.get(term)
             df = int(indptr[token_id + 1] - indptr[token_id]) if token_id is not None else 0
             out.append(math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0)
         return out

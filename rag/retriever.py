@@ -25,6 +25,7 @@ from .config import Settings
 from .embed import Encoder, SentenceTransformerEncoder
 from .errors import IndexNotReady, QuestionError
 from .index import Index, build_index, current_build, load_index, stale_reasons, stored_sentences
+from .ingest import corpus_files
 from .lexical import cjk_ratio, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
@@ -247,6 +248,7 @@ class Retriever:
             if not self.auto_build:
                 raise IndexNotReady(f"index in {self.settings.index_dir} is out of date ("
                                     + "; ".join(reasons) + "): run `rag index`")
+            corpus_files(self.settings.corpus_dir)  # no corpus: say so in one line, before anything else
             self._progress("building the index: " + "; ".join(reasons))
             report = build_index(self.settings, self.encoder, wait=True)
             for warning in report.warnings:

@@ -53,7 +53,7 @@ def read_squad(path: Path, english: Path | None = None) -> list[Article]:
         for article in _load(english):
             for paragraph in article["paragraphs"]:
                 translations.update({qa["id"]: qa["question"] for qa in paragraph["qas"]})
-    articles = []
+    articles: list[Article] = []
     for article in _load(path):
         contexts, questions = [], []
         for paragraph in article["paragraphs"]:

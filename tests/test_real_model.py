@@ -122,3 +122,22 @@ def test_term_bridge_lifts_the_right_passage(real_retriever):
     assert "母机" in query.terms or "机床" in query.terms
     top = real_retriever.search_queries([query], 1)[0][0]
     assert "对成果的统筹转化重视程度不够" in "".join(top.text.split())
+
+
+def test_rag_chat_follows_up_and_starts_over(real_settings, capsys):
+    from rag.cli import build_parser, cmd_chat
+
+    args = build_parser().parse_args(["chat", "--corpus", str(real_settings.corpus_dir),
+                                      "--index", str(real_settings.index_dir)])
+    lines = iter(["张天任是谁？", "他建议了什么？", "/new", "/k 1", "他建议了什么？", "/quit"])
+    assert cmd_chat(args, read=lambda prompt: next(lines)) == 0
+    out = capsys.readouterr().out
+    assert out.count("understood as: 张天任建议了什么？") == 1  # after /new there is no one to refer to
+    assert "(new conversation)" in out and "[2]" in out
+
+
+def test_unrelated_earlier_turn_changes_nothing(real_retriever):
+    for q in read_questions(DEV_QUESTIONS):
+        alone = answer(real_retriever, q["q"], 3)
+        after = answer(real_retriever, q["q"], 3, history=["明天北京天气怎么样？"])
+        assert after.understood_as is None and [h.passage.id for h in after.hits] == [h.passage.id for h in alone.hits]

@@ -92,7 +92,8 @@ def render_answer(result: Answer) -> str:
                      f"{_terms_in(result.quoted[0], result.terms)}</div>")
     else:
         parts.append(f"<p class='lowconf'><strong>{t['none']}</strong></p>")
-    parts.append(f"<p><strong>{t['sources']}</strong> <span class='where'>(confidence {result.confidence:.2f})</span></p>")
+    confidence = f"<span class='where'>(confidence {result.confidence:.2f})</span>"
+    parts.append(f"<p><strong>{t['sources']}</strong> {confidence}</p>")
     for hit in result.hits:
         opened = " open" if hit.rank == 1 and result.answered else ""
         # without an answer nothing is evidence: the closest passages are shown plain
@@ -210,7 +211,8 @@ def build_app(retriever: Retriever):
             status = gr.Markdown(elem_id="add-status")
             add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text],
                              api_name="add")
-        app.load(lambda: corpus_summary(retriever), None, [summary, docs])  # a new page sees today's corpus
+        # a page opened later sees the corpus as it is now, not as it was at start
+        app.load(lambda: corpus_summary(retriever), None, [summary, docs], queue=False)
     return app
 
 

@@ -16,6 +16,7 @@ def article_corpus(base: Path) -> Path:
     """base/corpus holding a copy of the article; returns base."""
     (base / "corpus").mkdir()
     shutil.copy(ROOT / "corpus" / "ai-plus-manufacturing.md", base / "corpus")
+    shutil.copy(ROOT / "corpus" / "glossary.tsv", base / "corpus")
     return base
 
 
