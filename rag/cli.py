@@ -31,7 +31,7 @@ def _retriever(args: argparse.Namespace):
 def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .embed import SentenceTransformerEncoder
+    from .embed import make_encoder
     from .index import build_index
 
     settings = _settings(args)
@@ -43,7 +43,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             bar = tqdm(total=total, unit="text", desc="embedding", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = build_index(settings, SentenceTransformerEncoder(settings, _log), full=args.full,
+    report = build_index(settings, make_encoder(settings, _log), full=args.full,
                          progress=progress)
     if bar is not None:
         bar.close()

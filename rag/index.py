@@ -8,6 +8,7 @@ Layout of ``index/``::
     builds/<name>/sentences.faiss
     builds/<name>/bm25/        BM25 over jieba tokens (bm25s's .npy and .json files)
     builds/<name>/glossary.json  English names -> Chinese terms (corpus/glossary.tsv and the text's aliases)
+    builds/<name>/dictionary.json  CC-CEDICT glosses -> the corpus's Chinese words (for English questions)
     builds/<name>/manifest.json
     .lock                    held while a build runs
 
@@ -31,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .bridge import corpus_glosses
 from .chunk import Passage, chunk_corpus, sentence_spans
 from .config import Settings
 from .embed import Encoder
@@ -39,7 +41,7 @@ from .glossary import GLOSSARY_FILE, merge, read_glossary, text_aliases
 from .ingest import corpus_files, read_corpus
 from .lexical import BM25Index
 
-FORMAT_VERSION = 3  # 2: BM25 saved with the build; 3: glossary saved with the build
+FORMAT_VERSION = 4  # 2: BM25 saved with the build; 3: glossary; 4: the corpus's CC-CEDICT glosses
 CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
 EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (bench/scaling.py)
 EMBED_BATCH = 32  # texts per encode call: big enough to batch, small enough for a smooth progress bar
@@ -76,6 +78,7 @@ class Index:
     sentence_vectors: Any  # a faiss.Index over the sentences of multi-sentence passages (stored_sentences)
     bm25: BM25Index
     glossary: dict[str, list[str]]
+    glosses: dict[str, list[str]]  # CC-CEDICT English -> the corpus's Chinese words (bridge.corpus_glosses)
     manifest: dict
     path: Path
 
@@ -127,6 +130,7 @@ def load_index(index_dir: Path) -> Index:
         sentences = faiss.read_index(str(build / "sentences.faiss"))
         bm25 = BM25Index.load(build / "bm25")
         glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
+        glosses = json.loads((build / "dictionary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, RuntimeError, KeyError) as exc:
         raise IndexNotReady(f"index in {index_dir} is damaged ({type(exc).__name__}: "
                           f"{str(exc)[:200]}): run `rag index --full` to rebuild it") from exc
@@ -136,7 +140,7 @@ def load_index(index_dir: Path) -> Index:
     if sentences.d != vectors.d:
         raise IndexNotReady(f"index in {index_dir} is inconsistent (sentence vectors of dimension "
                           f"{sentences.d}, passages {vectors.d}): run `rag index --full` to rebuild it")
-    return Index(passages, vectors, sentences, bm25, glossary, manifest, build)
+    return Index(passages, vectors, sentences, bm25, glossary, glosses, manifest, build)
 
 
 def stale_reasons(manifest: dict, settings: Settings, model: str) -> list[str]:
@@ -257,7 +261,8 @@ def _embed(encoder: Encoder, texts: list[str], reuse: dict[str, np.ndarray],
     """Vectors of ``texts`` in order, embedding only those not in ``reuse``; and how many were embedded."""
     keys = [vector_key(encoder.name, t) for t in texts]
     todo_text = {k: t for k, t in zip(keys, texts, strict=True) if k not in reuse}  # new texts, once each
-    todo = list(todo_text)
+    # Similar lengths in a batch: less padding, so fewer wasted positions in each forward pass.
+    todo = sorted(todo_text, key=lambda k: len(todo_text[k]))
     for batch_start in range(0, len(todo), EMBED_BATCH):
         batch = todo[batch_start : batch_start + EMBED_BATCH]
         for key, vector in zip(batch, encoder.encode_passages([todo_text[k] for k in batch]), strict=True):
@@ -293,6 +298,7 @@ def _write_build(index_dir: Path, passages: list[Passage], bm25: BM25Index, glos
         faiss.write_index(index, str(tmp / file_name))
     bm25.save(tmp / "bm25")
     (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False, indent=1), encoding="utf-8")
+    (tmp / "dictionary.json").write_text(json.dumps(corpus_glosses(bm25), ensure_ascii=False), encoding="utf-8")
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")

@@ -61,56 +61,74 @@ def tokenize(text: str) -> list[str]:
 class BM25Index:
     """BM25 over jieba tokens of a list of texts; an empty query scores all zeros.
 
-    Built once per index build and saved beside the vectors (bm25s's own .npy/.json files,
-    pickle off), so loading an index does not re-tokenise the corpus.
+    Built with bm25s once per index build and saved beside the vectors as plain .npy and
+    .json files (pickle off). Loading reads those arrays with numpy alone: a question
+    never imports bm25s or scipy (~0.5 s of a cold start). The arrays are bm25s's sparse
+    matrix by token: ``data[indptr[t]:indptr[t+1]]`` are token t's scores in documents
+    ``indices[indptr[t]:indptr[t+1]]``.
     """
 
-    def __init__(self, bm25, size: int):
-        self._bm25 = bm25
+    FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocab: dict[str, int],
+                 size: int):
+        self._data, self._indices, self._indptr = data, indices, indptr
+        self._vocab = vocab
         self.size = size
-        self._vocab = set(bm25.vocab_dict) if size else set()
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> BM25Index:
         import bm25s
 
+        if not texts:
+            return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {}, 0)
         bm25 = bm25s.BM25()
-        if texts:
-            # bm25s wants at least one token per document
-            bm25.index([tokenize(t) or ["\u0000"] for t in texts], show_progress=False)
-        return cls(bm25, len(texts))
+        # bm25s wants at least one token per document
+        bm25.index([tokenize(t) or ["\u0000"] for t in texts], show_progress=False)
+        scores = bm25.scores
+        return cls(scores["data"], scores["indices"], scores["indptr"], dict(bm25.vocab_dict), len(texts))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "size.json").write_text(json.dumps({"documents": self.size}))
-        if self.size:
-            self._bm25.save(str(folder), allow_pickle=False)
+        for name, array in zip(self.FILES, (self._data, self._indices, self._indptr), strict=True):
+            np.save(folder / name, array, allow_pickle=False)
+        (folder / "vocab.index.json").write_text(json.dumps(self._vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        import bm25s
-
         size = json.loads((folder / "size.json").read_text())["documents"]
-        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False) if size else bm25s.BM25()
-        return cls(bm25, size)
+        data, indices, indptr = (np.load(folder / name, allow_pickle=False) for name in cls.FILES)
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        # bm25s also lists an empty token with no column of its own; any other gap is damage
+        if size and not len(vocab) - 1 <= len(indptr) - 1 <= len(vocab):
+            raise ValueError(f"BM25 files disagree: {len(vocab)} tokens, {len(indptr) - 1} columns")
+        return cls(data, indices, indptr, vocab, size)
+
+    def _column(self, term: str) -> tuple[int, int] | None:
+        """Where token ``term``'s scores lie in ``data`` and ``indices``; None if the corpus lacks it."""
+        token_id = self._vocab.get(term)
+        if token_id is None or token_id + 1 >= len(self._indptr):
+            return None
+        return int(self._indptr[token_id]), int(self._indptr[token_id + 1])
 
     def __contains__(self, token: object) -> bool:
         return token in self._vocab
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         """BM25's inverse document frequency of each term (0 for a term the corpus lacks)."""
-        if not self.size:
-            return [0.0] * len(terms)
-        indptr = self._bm25.scores["indptr"]  # bm25s's sparse matrix: a term's column holds its documents
         out = []
         for term in terms:
-            token_id = self._bm25.vocab_dict.get(term)
-            df = int(indptr[token_id + 1] - indptr[token_id]) if token_id is not None else 0
+            column = self._column(term)
+            df = column[1] - column[0] if column else 0
             out.append(math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0)
         return out
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        terms = [t for t in terms if t in self._vocab]
-        if not terms or not self.size:
-            return np.zeros(self.size, np.float32)
-        return np.asarray(self._bm25.get_scores(terms), np.float32)
+        """BM25 of every document for the query ``terms`` (as bm25s's get_scores)."""
+        out = np.zeros(self.size, np.float32)
+        for term in terms:
+            if (column := self._column(term)) is not None:
+                a, b = column
+                np.add.at(out, self._indices[a:b], self._data[a:b])
+        return out

