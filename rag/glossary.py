@@ -56,14 +56,6 @@ def text_aliases(texts: Iterable[str]) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if k}
 
 
-def merge(*glossaries: dict[str, list[str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for glossary in glossaries:
-        for english, chinese in glossary.items():
-            out[english] = list(dict.fromkeys(out.get(english, []) + chinese))
-    return out
-
-
 def find(question: str, glossary: dict[str, list[str]]) -> list[str]:
     """Chinese terms whose English name occurs in ``question`` as whole words."""
     words = f" {key(question)} "

@@ -7,7 +7,7 @@ Layout of ``index/``::
     builds/<name>/passages.jsonl
     builds/<name>/sentences.faiss
     builds/<name>/bm25/        BM25 over jieba tokens (bm25s's .npy and .json files)
-    builds/<name>/glossary.json  English names -> Chinese terms (corpus/glossary.tsv and the text's aliases)
+    builds/<name>/glossary.json  {"names": corpus/glossary.tsv, "aliases": the text's own}: English -> Chinese
     builds/<name>/dictionary.json  CC-CEDICT glosses -> the corpus's Chinese words (for English questions)
     builds/<name>/manifest.json
     .lock                    held while a build runs
@@ -37,11 +37,11 @@ from .chunk import Passage, chunk_corpus, sentence_spans
 from .config import Settings
 from .embed import Encoder
 from .errors import IndexNotReady
-from .glossary import GLOSSARY_FILE, merge, read_glossary, text_aliases
+from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
 from .ingest import corpus_files, read_corpus
 from .lexical import BM25Index
 
-FORMAT_VERSION = 4  # 2: BM25 saved with the build; 3: glossary; 4: the corpus's CC-CEDICT glosses
+FORMAT_VERSION = 5  # 2: BM25 saved with the build; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases
 CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
 EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (bench/scaling.py)
 EMBED_BATCH = 32  # texts per encode call: big enough to batch, small enough for a smooth progress bar
@@ -77,7 +77,7 @@ class Index:
     passage_vectors: Any  # a faiss.Index
     sentence_vectors: Any  # a faiss.Index over the sentences of multi-sentence passages (stored_sentences)
     bm25: BM25Index
-    glossary: dict[str, list[str]]
+    glossary: dict[str, dict[str, list[str]]]  # "names" (the user's glossary) and "aliases" (from the text)
     glosses: dict[str, list[str]]  # CC-CEDICT English -> the corpus's Chinese words (bridge.corpus_glosses)
     manifest: dict
     path: Path
@@ -219,7 +219,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
         documents, warnings = read_corpus(settings.corpus_dir)
         passages = chunk_corpus(documents, settings.max_chars)
         user_glossary, glossary_warnings = read_glossary(settings.corpus_dir)
-        glossary = merge(user_glossary, text_aliases(p.text for p in passages))
+        glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages)}
         warnings += glossary_warnings
         # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
         texts = [p.text for p in passages] + sentence_texts(passages)

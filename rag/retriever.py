@@ -265,7 +265,7 @@ class Retriever:
         """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
         text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
         state = self._current()
-        names = glossary.find(text, state.glossary)
+        names = glossary.find(text, state.glossary["names"])
         if re.search("[A-Za-z]", text):  # only romanised words can spell a name in pinyin
             names += state.names.find(text)
         if cjk_ratio(text) >= ZH_SHARE:
@@ -274,8 +274,8 @@ class Retriever:
             # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
             lang, terms = "en", state.dictionary.translate(text) + [w for w in own if w in state.bm25]
-        for name in names:
-            terms += tokenize(name)
+        for word in names + glossary.find(text, state.glossary["aliases"]):
+            terms += tokenize(word)
         terms = list(dict.fromkeys(terms))
         return Query(text, lang, tuple(terms), tuple(state.bm25.idf(terms)), tuple(dict.fromkeys(names)),
                      truncated)
