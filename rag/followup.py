@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .retriever import Retriever
 
 # "that" is left out: in a question it mostly starts a relative clause, not a reference.
-_PRONOUN_EN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them|this|these)\b", re.I)
+_PRONOUN_EN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them|these|"
+                         r"this(?!\s+(?:year|month|week|time|round|session|article|text)\b))\b", re.I)
 # Matched as whole jieba words, so 其中, 因此, 应该 are not pronouns.
 _PRONOUN_ZH = {"他们", "她们", "它们", "这家", "那家", "这位", "那位", "这个", "那个", "这些", "那些", "这项",
                "他", "她", "它", "其", "该", "此", "该公司", "该企业"}
