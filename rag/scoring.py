@@ -32,8 +32,12 @@ PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap"
 # carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
 _STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters")
 # One row per question, from its ranked candidates: does the corpus answer it at all?
+# Only levels of the best candidate and its lead over the runner-up: features that compare with
+# the whole candidate set (z-scores, spread) grow with the corpus and made the confidence
+# depend on how many documents were indexed.
 QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
-                     "has_terms", "top_score", "score_margin", "cos_spread")
+                     "has_terms", "cos_lead")
+MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 # One row per sentence of a passage: is this the sentence that answers?
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length")
 
@@ -135,16 +139,13 @@ def score(features: np.ndarray, model: Logistic) -> np.ndarray:
 
 def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool) -> np.ndarray:
     """The QUESTION_FEATURES row of one question, from its candidates' features and scores."""
-    order = np.argsort(-scores, kind="stable")
-    top = features[order[0]]
-    margin = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else 5.0
     col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
-    # how far the best passage stands above the average candidate: a question that is vaguely
-    # close to everything is not answered by any of it
-    spread = -float(features[:, col["passage_gap"]].mean())
+    top = features[int(np.argmax(scores))]
+    cosines = np.sort(features[:, col["passage_cos"]])[::-1]
+    lead = float(cosines[0] - cosines[1]) if len(cosines) > 1 else MAX_LEAD
     return np.array([top[col["passage_cos"]], top[col["sentence_cos"]], top[col["coverage"]],
-                     top[col["characters"]], top[col["name"]], float(has_terms), float(scores[order[0]]),
-                     min(margin, 5.0), spread], np.float32)
+                     top[col["characters"]], top[col["name"]], float(has_terms), min(lead, MAX_LEAD)],
+                    np.float32)
 
 
 def confidence(row: np.ndarray, model: Logistic) -> float:
