@@ -183,12 +183,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options() -> argparse.ArgumentParser:
+    """The options every command takes."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--corpus", metavar="DIR", help="corpus directory (default: corpus/)")
-    common.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+    common.add_argument("--corpus", metavar="DIR", help="corpus directory (default: ./corpus)")
+    common.add_argument("--index", metavar="DIR", help="index directory (default: ./index)")
     common.add_argument("--model", help="sentence-transformers model id or path "
                         "(default: $RAG_EMBED_MODEL or intfloat/multilingual-e5-small)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
     parser = argparse.ArgumentParser(prog="rag", description="Cited Q&A over Chinese documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 

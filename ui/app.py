@@ -165,17 +165,52 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         return f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
 
 
-def build_app(retriever: Retriever):
-    import gradio as gr
+def _chat_tab(gr, retriever: Retriever, asked) -> None:
+    """The chat: the conversation, the question box, the buttons and the examples."""
 
-    def ask(message, history, k, asked):
-        messages, asked = respond(retriever, message, history, k, asked)
-        return messages, "", asked
+    def ask(message, history, k, earlier):
+        messages, earlier = respond(retriever, message, history, k, earlier)
+        return messages, "", earlier
+
+    chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True,
+                         render_markdown=True, group_consecutive_messages=False)
+    with gr.Row():
+        box = gr.Textbox(placeholder="Ask a question… 请输入问题", show_label=False,
+                         scale=5, max_length=MAX_QUESTION_CHARS * 20, elem_id="question")
+        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        new = gr.Button("New conversation", scale=1, elem_id="new-conversation")
+    k = gr.Slider(1, MAX_K, value=5, step=1, label="Passages to show")
+    gr.Markdown("**Try:**")
+    with gr.Row():
+        for i, example in enumerate(EXAMPLES):
+            button = gr.Button(example, size="sm", elem_id=f"example-{i}")
+            button.click(lambda h, kk, a, q=example: ask(q, h, kk, a), [chatbot, k, asked], [chatbot, box, asked])
+    send.click(ask, [box, chatbot, k, asked], [chatbot, box, asked])
+    box.submit(ask, [box, chatbot, k, asked], [chatbot, box, asked])
+    new.click(lambda: ([], "", []), None, [chatbot, box, asked])
+
+
+def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
+    """The documents table and the form that adds one; returns the table component."""
 
     def add(upload, title, text, progress=gr.Progress()):
         status = add_document(retriever, upload, title, text, lambda f, desc: progress(f, desc=desc))
-        line, table = corpus_summary(retriever)
-        return status, line, table, None, "", ""
+        line, rows = corpus_summary(retriever)
+        return status, line, rows, None, "", ""
+
+    docs = gr.Dataframe(value=table, headers=["file", "title", "passages"], interactive=False, elem_id="documents")
+    gr.Markdown("Add a document (.md, .txt, .html, .pdf, .docx; at most 10 MB), or paste text with a title.")
+    upload = gr.File(file_types=list(SUPPORTED_SUFFIXES), type="filepath", elem_id="upload")
+    title = gr.Textbox(label="Title", elem_id="new-title")
+    text = gr.Textbox(label="Text", lines=6, elem_id="new-text")
+    add_button = gr.Button("Add to corpus and rebuild", elem_id="add")
+    status = gr.Markdown(elem_id="add-status")
+    add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text], api_name="add")
+    return docs
+
+
+def build_app(retriever: Retriever):
+    import gradio as gr
 
     with gr.Blocks(title="AI + 制造 · cited Q&A") as app:
         gr.Markdown("## Ask the text · 向原文提问")
@@ -183,34 +218,9 @@ def build_app(retriever: Retriever):
         summary = gr.Markdown(line, elem_id="corpus-line")
         asked = gr.State([])  # this conversation's questions, as understood: the history for follow-ups
         with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True,
-                                 render_markdown=True, group_consecutive_messages=False)
-            with gr.Row():
-                box = gr.Textbox(placeholder="Ask a question… 请输入问题", show_label=False,
-                                 scale=5, max_length=MAX_QUESTION_CHARS * 20, elem_id="question")
-                send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                new = gr.Button("New conversation", scale=1, elem_id="new-conversation")
-            k = gr.Slider(1, MAX_K, value=5, step=1, label="Passages to show")
-            gr.Markdown("**Try:**")
-            with gr.Row():
-                for i, example in enumerate(EXAMPLES):
-                    button = gr.Button(example, size="sm", elem_id=f"example-{i}")
-                    button.click(lambda h, kk, a, q=example: ask(q, h, kk, a), [chatbot, k, asked],
-                                 [chatbot, box, asked])
-            send.click(ask, [box, chatbot, k, asked], [chatbot, box, asked])
-            box.submit(ask, [box, chatbot, k, asked], [chatbot, box, asked])
-            new.click(lambda: ([], "", []), None, [chatbot, box, asked])
+            _chat_tab(gr, retriever, asked)
         with gr.Tab("Corpus", elem_id="corpus-tab"):
-            docs = gr.Dataframe(value=table, headers=["file", "title", "passages"],
-                                interactive=False, elem_id="documents")
-            gr.Markdown("Add a document (.md, .txt, .html, .pdf, .docx; at most 10 MB), or paste text with a title.")
-            upload = gr.File(file_types=list(SUPPORTED_SUFFIXES), type="filepath", elem_id="upload")
-            title = gr.Textbox(label="Title", elem_id="new-title")
-            text = gr.Textbox(label="Text", lines=6, elem_id="new-text")
-            add_button = gr.Button("Add to corpus and rebuild", elem_id="add")
-            status = gr.Markdown(elem_id="add-status")
-            add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text],
-                             api_name="add")
+            docs = _corpus_tab(gr, retriever, summary, table)
         # a page opened later sees the corpus as it is now, not as it was at start
         app.load(lambda: corpus_summary(retriever), None, [summary, docs], queue=False)
     return app
