@@ -50,7 +50,7 @@ def answer_confidence(ranking: Ranking) -> float:
 
 
 def is_answered(probability: float, lang: str) -> bool:
-    """The operating point: a bar per language, set in training to refuse 3% of answerable questions."""
+    """The operating point: a bar per language, set in training to refuse 5% of answerable questions."""
     return probability >= load_weights()["answer_threshold"][lang]
 
 

@@ -17,7 +17,7 @@ from .formats import SUPPORTED_SUFFIXES, extract_text
 from .ingest import parse_document
 
 # All documents together: about 2 hours of embedding on 2 cores, and the most one machine's
-# chat should hold (bigger corpora: see "Scaling out" in the README).
+# chat should hold.
 MAX_CORPUS_BYTES = 100 * 1024 * 1024
 
 

@@ -34,9 +34,9 @@ MAX_HISTORY = 6  # earlier turns looked at, most recent first
 
 
 def _zh_pronoun(question: str) -> str | None:
-    from .lexical import _jieba
+    from .lexical import load_jieba
 
-    return next((w for w in _jieba().lcut(question) if w in _PRONOUN_ZH), None)
+    return next((w for w in load_jieba().lcut(question) if w in _PRONOUN_ZH), None)
 
 
 def leans_on_history(question: str) -> bool:
@@ -49,10 +49,10 @@ def subjects(question: str, retriever: Retriever) -> list[str]:
     """Names of people and organisations in a question: bridged from pinyin or the glossary, or tagged."""
     import jieba.posseg
 
-    from .lexical import _jieba
+    from .lexical import load_jieba
 
     names = list(retriever.analyse(question).names)
-    _jieba()  # the user dictionary (names of the corpus) is loaded with jieba
+    load_jieba()  # the user dictionary (names of the corpus) is loaded with jieba
     names += [w.word for w in jieba.posseg.lcut(question)
               if w.flag.startswith(_ENTITY_TAGS) and len(w.word) >= 2 and w.word not in names]
     return names

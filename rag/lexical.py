@@ -30,7 +30,8 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 
 @cache
-def _jieba():
+def load_jieba():
+    """jieba with the user dictionary of the corpus's names, loaded once."""
     import jieba
 
     jieba.setLogLevel(60)  # silence the "Building prefix dict" chatter
@@ -51,7 +52,7 @@ def tokenize(text: str) -> list[str]:
     """jieba search-mode tokens, lower-cased, without punctuation and question words."""
     text = unicodedata.normalize("NFKC", text)
     tokens = []
-    for token in _jieba().lcut_for_search(text):
+    for token in load_jieba().lcut_for_search(text):
         token = token.strip().lower()
         if token and _WORD.search(token) and token not in ZH_STOPWORDS:
             tokens.append(token)
