@@ -4,7 +4,8 @@ The retriever computes a feature table per (question, candidate passage) and cal
 ``bench/train_ranker.py`` calls the same functions to learn the weights, which live in
 ``rag/data/ranker.json`` (plain JSON: one logistic regression per language and task).
 
-    >>> table = passage_features(passage_cos, sentence_cos, bm25, coverage, named, lengths, boilerplate)
+    >>> table = passage_features(passage_cos, sentence_cos, bm25, coverage, characters, named, lengths,
+    ...                          boilerplate)
     >>> order = np.argsort(-score(table, load_weights()["rank"]["en"]))
 """
 
