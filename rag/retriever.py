@@ -123,12 +123,37 @@ class Query:
     truncated: bool
 
 
+class SentenceTable:
+    """For each passage, the vector ids and document offsets of its sentences (see stored_sentences)."""
+
+    def __init__(self, passages: list[Passage]):
+        self.vector_ids: list[range] = []
+        self.spans: list[list[tuple[int, int]]] = []
+        count = 0
+        for p in passages:
+            stored = stored_sentences(p)
+            self.vector_ids.append(range(count, count + len(stored)))
+            # a one-sentence passage has no sentence vectors: the passage is its own sentence
+            self.spans.append([(p.start + a, p.start + b) for a, b in stored] or [(p.start, p.end)])
+            count += len(stored)
+        self.passage_of = np.repeat(np.arange(len(passages)), [len(r) for r in self.vector_ids])
+
+    def __len__(self) -> int:
+        return len(self.passage_of)
+
+
 @dataclass(frozen=True)
 class Ranking:
-    """Every candidate passage of one question with its features and score."""
+    """Every candidate passage of one question with its features and score.
+
+    It keeps the passages and sentences of the build it was ranked on: a newer build that
+    goes live meanwhile must not turn its passage numbers into other passages.
+    """
 
     query: Query
-    ids: list[int]  # passage numbers in the index
+    passages: list[Passage]  # of the build ranked on
+    sentences: SentenceTable  # of the build ranked on
+    ids: list[int]  # passage numbers in that build
     features: np.ndarray  # scoring.PASSAGE_FEATURES, one row per candidate
     scores: np.ndarray
     sentence_cos: dict[int, float]  # sentence vector id -> cosine with the question
@@ -150,25 +175,6 @@ def clean_question(question: str) -> tuple[str, bool]:
         raise QuestionError("the question is empty (no letters or digits): type a question about the text")
     truncated = truncated or len(text) > MAX_QUESTION_CHARS
     return text[:MAX_QUESTION_CHARS], truncated
-
-
-class SentenceTable:
-    """For each passage, the vector ids and document offsets of its sentences (see stored_sentences)."""
-
-    def __init__(self, passages: list[Passage]):
-        self.vector_ids: list[range] = []
-        self.spans: list[list[tuple[int, int]]] = []
-        count = 0
-        for p in passages:
-            stored = stored_sentences(p)
-            self.vector_ids.append(range(count, count + len(stored)))
-            # a one-sentence passage has no sentence vectors: the passage is its own sentence
-            self.spans.append([(p.start + a, p.start + b) for a, b in stored] or [(p.start, p.end)])
-            count += len(stored)
-        self.passage_of = np.repeat(np.arange(len(passages)), [len(r) for r in self.vector_ids])
-
-    def __len__(self) -> int:
-        return len(self.passage_of)
 
 
 class _Searchable:
@@ -314,15 +320,14 @@ class Retriever:
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), state.boilerplate[ids])
         scores = score(features, load_weights()["rank"][query.lang])
-        return Ranking(query, ids, features, scores, sentence_cos, characters)
+        return Ranking(query, state.passages, state.sentences, ids, features, scores, sentence_cos, characters)
 
     def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Document offsets and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""
-        state = self._current()
         i = ranking.ids[row]
-        p = state.passages[i]
-        spans = state.sentences.spans[i]
-        ids = state.sentences.vector_ids[i]
+        p = ranking.passages[i]
+        spans = ranking.sentences.spans[i]
+        ids = ranking.sentences.vector_ids[i]
         cos = (np.array([ranking.sentence_cos[j] for j in ids], np.float32) if len(ids)
                else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
         texts = [p.text[a - p.start : b - p.start] for a, b in spans]
@@ -332,13 +337,12 @@ class Retriever:
 
     def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
         """The k best candidates of a ranking as hits, each with its evidence sentences."""
-        state = self._current()
         evidence_model = load_weights()["evidence"][ranking.query.lang]
         hits = []
         for rank, row in enumerate(ranking.order()[: max(1, int(k))], 1):
             spans, table = self.sentence_rows(ranking, row)
             chosen = pick_evidence(table, evidence_model, EVIDENCE_MARGIN)
-            hits.append(Hit(state.passages[ranking.ids[row]], rank, float(ranking.scores[row]),
+            hits.append(Hit(ranking.passages[ranking.ids[row]], rank, float(ranking.scores[row]),
                             float(ranking.features[row, _PASSAGE_COS]), float(ranking.features[row, _BM25]),
                             tuple(spans[s] for s in chosen)))
         return hits

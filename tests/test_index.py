@@ -129,3 +129,18 @@ def test_index_kind_is_chosen_recorded_and_overridable(settings, fake_encoder):
     retriever = Retriever(replace(settings, faiss_kind="hnsw"), fake_encoder)
     hit = retriever.search("孙华芹建议政府出台更加普惠的支持政策", 1)[0]
     assert "孙华芹建议政府出台更加普惠的支持政策" in hit.text
+
+
+def test_a_ranking_keeps_the_build_it_was_made_on(settings, fake_encoder):
+    """A rebuild that goes live between ranking and citing must not swap passages under the ranking."""
+    build_index(settings, fake_encoder)
+    retriever = Retriever(settings, fake_encoder, progress=lambda m: None)
+    ranking = retriever.rank_queries([retriever.analyse("孙华芹建议政府出台更加普惠的支持政策")])[0]
+    before = [ranking.passages[i].text for i in ranking.ids]
+    # a new first document shifts every passage number of the next build
+    (settings.corpus_dir / "0-first.md").write_text("# 前言\n\n一段新的开头文字，排在所有段落之前。\n", "utf-8")
+    build_index(settings, fake_encoder)
+    retriever.analyse("触发重新加载")  # the retriever now reads the new build
+    hits = retriever.hits(ranking, 3)
+    assert all(h.text in before for h in hits)
+    assert "孙华芹" in hits[0].text
