@@ -32,6 +32,18 @@ class Report:
     evidence: dict[str, bool] = field(default_factory=dict)  # top-1 evidence sentence holds the answer
     unanswerable: set[str] = field(default_factory=set)
 
+    def record(self, question: dict, hits: list[Hit], refused: bool) -> None:
+        """One question's outcome: where its first right passage ranks, and whether it was refused."""
+        qid = question["id"]
+        self.ranks[qid] = first_right(question, hits)
+        self.langs[qid] = question["lang"]
+        self.questions[qid] = question["q"]
+        self.refused[qid] = refused
+        self.evidence[qid] = self.ranks[qid] == 1 and any(
+            squash(g) in squash(hits[0].evidence) for g in question["gold"])
+        if not question["gold"]:
+            self.unanswerable.add(qid)
+
     def metrics(self, lang: str | None = None) -> dict:
         ids = [i for i in self.ranks if lang is None or self.langs[i] == lang]
         answerable = [i for i in ids if i not in self.unanswerable]
@@ -106,15 +118,7 @@ def evaluate(retriever: Retriever, questions: list[dict]) -> Report:
     report = Report()
     for q in questions:
         result = answer(retriever, q["q"], SEARCH_DEPTH, history=q.get("history") or None)
-        qid = q["id"]
-        report.ranks[qid] = first_right(q, result.hits)
-        report.langs[qid] = q["lang"]
-        report.questions[qid] = q["q"]
-        report.refused[qid] = not result.answered
-        report.evidence[qid] = bool(result.hits) and report.ranks[qid] == 1 and any(
-            squash(g) in squash(result.hits[0].evidence) for g in q["gold"])
-        if not q["gold"]:
-            report.unanswerable.add(qid)
+        report.record(q, result.hits, refused=not result.answered)
     return report
 
 
@@ -136,9 +140,5 @@ def baseline_report(retriever: Retriever, questions: list[dict], method: str) ->
             query = replace(query, terms=terms, idf=(1.0,) * len(terms), names=())
         ranking = retriever.rank_queries([query])[0]
         plain = replace(ranking, scores=ranking.features[:, column])
-        report.ranks[q["id"]] = first_right(q, retriever.hits(plain, SEARCH_DEPTH))
-        report.langs[q["id"]] = q["lang"]
-        report.questions[q["id"]] = q["q"]
-        report.refused[q["id"]] = False
-        report.evidence[q["id"]] = False
+        report.record(q, retriever.hits(plain, SEARCH_DEPTH), refused=False)
     return report
