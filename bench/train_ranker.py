@@ -103,7 +103,7 @@ def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: s
         queries = [retriever.analyse(q["q"]) for q in questions]
         samples = []
         for q, ranking in zip(questions, retriever.rank_queries(queries), strict=True):
-            passages = [ranking.passages[i] for i in ranking.ids]
+            passages = ranking.passages
             labels = np.array([bool(q["gold"]) and is_right(q, p.text) for p in passages])
             sample = Sample(q.get("doc", tag), q["lang"], bool(q["gold"]), ranking.features, labels,
                             bool(ranking.query.terms))

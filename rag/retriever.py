@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import glossary
-from .bridge import EN_STOPWORDS, Dictionary, PinyinNames
+from .bridge import EN_STOPWORDS
 from .chunk import Passage
 from .config import Settings
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError
-from .index import Index, build_index, current_build, load_index, stale_reasons, stored_sentences
+from .index import build_index, stale_reasons
 from .ingest import corpus_files
 from .lexical import cjk_ratio, tokenize
 from .scoring import (
@@ -39,8 +39,8 @@ from .scoring import (
     sentence_features,
     term_coverage,
 )
+from .store import Candidates, Snapshot, cosines, nearest, open_store
 
-CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
 ZH_SHARE = 0.3  # a question this much Han script is asked in Chinese
 # A second sentence is evidence too when its evidence logit is this close to the best one's
@@ -123,25 +123,6 @@ class Query:
     truncated: bool
 
 
-class SentenceTable:
-    """For each passage, the vector ids and document offsets of its sentences (see stored_sentences)."""
-
-    def __init__(self, passages: list[Passage]):
-        self.vector_ids: list[range] = []
-        self.spans: list[list[tuple[int, int]]] = []
-        count = 0
-        for p in passages:
-            stored = stored_sentences(p)
-            self.vector_ids.append(range(count, count + len(stored)))
-            # a one-sentence passage has no sentence vectors: the passage is its own sentence
-            self.spans.append([(p.start + a, p.start + b) for a, b in stored] or [(p.start, p.end)])
-            count += len(stored)
-        self.passage_of = np.repeat(np.arange(len(passages)), [len(r) for r in self.vector_ids])
-
-    def __len__(self) -> int:
-        return len(self.passage_of)
-
-
 @dataclass(frozen=True)
 class Ranking:
     """Every candidate passage of one question with its features and score.
@@ -151,17 +132,20 @@ class Ranking:
     """
 
     query: Query
-    passages: list[Passage]  # of the build ranked on
-    sentences: SentenceTable  # of the build ranked on
+    candidates: Candidates  # passages, sentences and cosines of the build ranked on, one row per candidate
     ids: list[int]  # passage numbers in that build
     features: np.ndarray  # scoring.PASSAGE_FEATURES, one row per candidate
     scores: np.ndarray
-    sentence_cos: dict[int, float]  # sentence vector id -> cosine with the question
     characters: dict[str, float]  # the question's Han characters and bigrams -> weight (scoring.character_weights)
 
     def order(self) -> list[int]:
         """Candidate rows, best first."""
         return [int(c) for c in np.argsort(-self.scores, kind="stable")]
+
+    @property
+    def passages(self) -> list[Passage]:
+        """The candidate passages, one per row."""
+        return self.candidates.passages
 
 
 def clean_question(question: str) -> tuple[str, bool]:
@@ -177,45 +161,6 @@ def clean_question(question: str) -> tuple[str, bool]:
     return text[:MAX_QUESTION_CHARS], truncated
 
 
-class _Searchable:
-    """A loaded index plus what queries need from it: sentences, bridges, the corpus's pinyin."""
-
-    def __init__(self, index: Index):
-        self.index = index
-        self.passages = index.passages
-        self.sentences = SentenceTable(index.passages)
-        if index.sentence_vectors.ntotal != len(self.sentences):
-            raise IndexNotReady(f"index in {index.path} has {index.sentence_vectors.ntotal} sentence vectors "
-                                f"for {len(self.sentences)} sentences: run `rag index --full`")
-        self.bm25 = index.bm25
-        self.dictionary = Dictionary(index.glosses)
-        self.glossary = index.glossary
-        self.boilerplate = np.array([is_boilerplate(p.text) for p in self.passages], np.float32)
-        self._names: PinyinNames | None = None
-        self._names_lock = threading.Lock()
-
-    @property
-    def names(self) -> PinyinNames:
-        """The pinyin of the corpus, worked out once, by the first question that needs it."""
-        with self._names_lock:  # concurrent first questions must not each work it out
-            if self._names is None:
-                self._names = PinyinNames(p.text for p in self.passages)
-        return self._names
-
-    def candidates(self, vector: np.ndarray, bm25: np.ndarray) -> list[int]:
-        """Passages worth scoring exactly: the dense, sentence and lexical front runners."""
-        n = len(self.passages)
-        if n <= CANDIDATES:
-            return list(range(n))
-        ids = dict.fromkeys(nearest(self.index.passage_vectors, vector, CANDIDATES))
-        for j in nearest(self.index.sentence_vectors, vector, 3 * CANDIDATES):
-            ids[int(self.sentences.passage_of[j])] = None
-        if len(bm25) and bm25.max() > 0:
-            top = np.argpartition(-bm25, CANDIDATES)[:CANDIDATES]
-            ids.update(dict.fromkeys(int(i) for i in top if bm25[i] > 0))
-        return list(ids)
-
-
 class Retriever:
     """Load an index once and answer many questions; picks up a newer index between queries."""
 
@@ -225,46 +170,48 @@ class Retriever:
         self.encoder = encoder or make_encoder(self.settings, progress)
         self.auto_build = auto_build
         self._progress = progress
+        self.store = open_store(self.settings)
         self._lock = threading.Lock()
-        self._state: _Searchable | None = None
+        self._state: Snapshot | None = None
 
     # -- index lifecycle -------------------------------------------------------------------------
-    def _current(self) -> _Searchable:
-        """The searchable index, (re)loaded when the live build changed since the last query."""
-        build = current_build(self.settings.index_dir)
+    def _current(self) -> Snapshot:
+        """The live build, (re)loaded when it changed since the last query."""
+        live = self.store.live()
         state = self._state
-        if state is not None and build is not None and build.name == state.index.path.name:
+        if state is not None and live is not None and live == state.name:
             return state
         with self._lock:
-            if self._state is None or build is None or build.name != self._state.index.path.name:
+            if self._state is None or live is None or live != self._state.name:
                 # At start the index must match the corpus; later, a build someone else
                 # finished is taken as it is (the corpus may already be changing again).
                 self._state = self._load(check_stale=self._state is None)
         return self._state
 
-    def _load(self, check_stale: bool) -> _Searchable:
+    def _load(self, check_stale: bool) -> Snapshot:
         try:
-            index = load_index(self.settings.index_dir)
-            reasons = stale_reasons(index.manifest, self.settings, self.encoder.name) if check_stale else []
+            snapshot = self.store.open()
+            reasons = stale_reasons(snapshot.manifest, self.settings, self.encoder.name) if check_stale else []
         except IndexNotReady:
             if not self.auto_build:
                 raise
             reasons = ["no usable index"]
         if reasons:
             if not self.auto_build:
-                raise IndexNotReady(f"index in {self.settings.index_dir} is out of date ("
+                raise IndexNotReady(f"index in {self.store.describe()} is out of date ("
                                     + "; ".join(reasons) + "): run `rag index`")
-            corpus_files(self.settings.corpus_dir)  # no corpus: say so in one line, before anything else
+            if not self.settings.store_url:  # (a shared store may hold documents without any folder)
+                corpus_files(self.settings.corpus_dir)  # no corpus: say so in one line, before anything else
             self._progress("building the index: " + "; ".join(reasons))
             report = build_index(self.settings, self.encoder, wait=True)
             for warning in report.warnings:
                 self._progress(warning)
-            index = load_index(self.settings.index_dir)
-        return _Searchable(index)
+            snapshot = self.store.open()
+        return snapshot
 
-    @property
-    def passages(self) -> list[Passage]:
-        return self._current().passages
+    def documents(self) -> list[tuple[str, str, int]]:
+        """(document, title, passages) of every document in the live build."""
+        return self._current().documents()
 
     # -- queries ---------------------------------------------------------------------------------
     def analyse(self, question: str) -> Query:
@@ -279,11 +226,11 @@ class Retriever:
         else:
             # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
-            lang, terms = "en", state.dictionary.translate(text) + [w for w in own if w in state.bm25]
+            lang, terms = "en", state.dictionary.translate(text) + [w for w in own if state.has_term(w)]
         for word in names + glossary.find(text, state.glossary["aliases"]):
             terms += tokenize(word)
         terms = list(dict.fromkeys(terms))
-        return Query(text, lang, tuple(terms), tuple(state.bm25.idf(terms)), tuple(dict.fromkeys(names)),
+        return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
                      truncated)
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
@@ -302,38 +249,35 @@ class Retriever:
         vectors = self.encoder.encode_queries([q.text for q in queries])
         return [self._rank(state, q, v) for q, v in zip(queries, vectors, strict=True)]
 
-    def _rank(self, state: _Searchable, query: Query, vector: np.ndarray) -> Ranking:
-        bm25 = state.bm25.scores(query.terms)
-        ids = state.candidates(vector, bm25)
-        passage_cos = cosines(state.index.passage_vectors, vector, ids)
-        sentence_ids = [j for i in ids for j in state.sentences.vector_ids[i]]
-        sentence_cos = dict(zip(sentence_ids, cosines(state.index.sentence_vectors, vector, sentence_ids).tolist(),
-                                strict=True))
-        best_sentence = np.array([max((sentence_cos[j] for j in state.sentences.vector_ids[i]), default=c)
-                                  for i, c in zip(ids, passage_cos, strict=True)], np.float32)
-        texts = [state.passages[i].text for i in ids]
+    def _rank(self, state: Snapshot, query: Query, vector: np.ndarray) -> Ranking:
+        ids = state.candidates(vector, query.terms)
+        found = state.fetch(ids, vector, query.terms)
+        best_sentence = np.array([max(s.max(initial=-1.0), c) if len(s) else c
+                                  for s, c in zip(found.sentence_cos, found.passage_cos, strict=True)], np.float32)
+        texts = [p.text for p in found.passages]
         characters = character_weights(query.text, texts)
         features = passage_features(
-            passage_cos, best_sentence, bm25[ids] if len(bm25) else np.zeros(len(ids), np.float32),
+            found.passage_cos, best_sentence, found.bm25,
             np.array([term_coverage(t, query.terms, query.idf) for t in texts], np.float32),
             np.array([character_overlap(t, characters) for t in texts], np.float32),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
-            np.array([len(t) for t in texts], np.float32), state.boilerplate[ids])
+            np.array([len(t) for t in texts], np.float32),
+            np.array([is_boilerplate(t) for t in texts], np.float32))
         scores = score(features, load_weights()["rank"][query.lang])
-        return Ranking(query, state.passages, state.sentences, ids, features, scores, sentence_cos, characters)
+        return Ranking(query, found, ids, features, scores, characters)
 
     def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Document offsets and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""
-        i = ranking.ids[row]
-        p = ranking.passages[i]
-        spans = ranking.sentences.spans[i]
-        ids = ranking.sentences.vector_ids[i]
-        cos = (np.array([ranking.sentence_cos[j] for j in ids], np.float32) if len(ids)
+        found = ranking.candidates
+        p = found.passages[row]
+        spans = found.spans[row]
+        cos = (found.sentence_cos[row] if len(found.sentence_cos[row])
                else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
         texts = [p.text[a - p.start : b - p.start] for a, b in spans]
         coverage = np.array([term_coverage(t, ranking.query.terms, ranking.query.idf) for t in texts], np.float32)
         characters = np.array([character_overlap(t, ranking.characters) for t in texts], np.float32)
-        return spans, sentence_features(cos, coverage, characters, np.array([len(t) for t in texts], np.float32))
+        return spans, sentence_features(cos.astype(np.float32), coverage, characters,
+                                        np.array([len(t) for t in texts], np.float32))
 
     def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
         """The k best candidates of a ranking as hits, each with its evidence sentences."""
@@ -342,23 +286,11 @@ class Retriever:
         for rank, row in enumerate(ranking.order()[: max(1, int(k))], 1):
             spans, table = self.sentence_rows(ranking, row)
             chosen = pick_evidence(table, evidence_model, EVIDENCE_MARGIN)
-            hits.append(Hit(ranking.passages[ranking.ids[row]], rank, float(ranking.scores[row]),
+            hits.append(Hit(ranking.passages[row], rank, float(ranking.scores[row]),
                             float(ranking.features[row, _PASSAGE_COS]), float(ranking.features[row, _BM25]),
                             tuple(spans[s] for s in chosen)))
         return hits
 
 
-def cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
-    """Exact cosine of the query with stored vectors ``ids`` (stored vectors are normalised)."""
-    if not len(ids):
-        return np.zeros(0, np.float32)
-    stored = vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
-    return stored @ query.astype(np.float32)
 
-
-def nearest(vectors, query: np.ndarray, k: int) -> list[int]:
-    """Ids of the k nearest stored vectors (approximate for an HNSW index)."""
-    if k <= 0:
-        return []
-    _, ids = vectors.search(query.reshape(1, -1).astype(np.float32), k)
-    return [int(i) for i in ids[0] if i >= 0]
+__all__ = ["Hit", "Query", "Ranking", "Retriever", "clean_question", "cosines", "nearest"]

@@ -136,7 +136,7 @@ def test_a_ranking_keeps_the_build_it_was_made_on(settings, fake_encoder):
     build_index(settings, fake_encoder)
     retriever = Retriever(settings, fake_encoder, progress=lambda m: None)
     ranking = retriever.rank_queries([retriever.analyse("孙华芹建议政府出台更加普惠的支持政策")])[0]
-    before = [ranking.passages[i].text for i in ranking.ids]
+    before = [p.text for p in ranking.passages]
     # a new first document shifts every passage number of the next build
     (settings.corpus_dir / "0-first.md").write_text("# 前言\n\n一段新的开头文字，排在所有段落之前。\n", "utf-8")
     build_index(settings, fake_encoder)

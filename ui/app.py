@@ -130,13 +130,10 @@ def respond(retriever: Retriever, message: str, history: list | None, k: int = 5
 
 def corpus_summary(retriever: Retriever) -> tuple[str, list[list]]:
     """One line saying what the corpus is, and a table of documents with passage counts."""
-    passages = retriever.passages
-    counts: dict[tuple[str, str], int] = {}
-    for p in passages:
-        counts[(p.doc, p.title)] = counts.get((p.doc, p.title), 0) + 1
-    line = (f"Corpus: {len(counts)} document(s), {len(passages)} passages · model "
+    documents = retriever.documents()
+    line = (f"Corpus: {len(documents)} document(s), {sum(n for _, _, n in documents)} passages · model "
             f"`{retriever.settings.model}` · ask in English or Chinese.")
-    return line, [[doc, title, n] for (doc, title), n in sorted(counts.items())]
+    return line, [[doc, title, n] for doc, title, n in documents]
 
 
 def add_document(retriever: Retriever, upload: str | None, title: str, text: str,

@@ -1,0 +1,198 @@
+"""Where builds live, and what a question needs from one.
+
+Two stores, chosen by ``Settings.store`` (``--store`` / ``RAG_STORE``):
+
+- the local folder (default): FAISS, BM25 and JSON files under ``index/`` (``index.py``);
+- PostgreSQL with pgvector (``postgresql://…``), shared by many servers (``pgstore.py``).
+
+A question reads one live build through a ``Snapshot``: candidate passages (the dense,
+sentence and lexical front runners), then, for those candidates only, their passages,
+vectors and BM25 scores. Scoring is the same code for both (``retriever.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from .bridge import Dictionary, PinyinNames
+from .chunk import Passage
+from .config import Settings
+from .errors import IndexNotReady
+from .index import BuildReport, Index, current_build, load_index, stored_sentences
+
+CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
+
+
+class Snapshot:
+    """One build of a store, read-only. Subclasses fetch; this class holds what both share."""
+
+    name: str  # the build's name: a new name means a new build went live
+    manifest: dict
+    size: int  # passages
+    glossary: dict[str, dict[str, list[str]]]
+    dictionary: Dictionary
+
+    def __init__(self) -> None:
+        self._names: PinyinNames | None = None
+        self._names_lock = threading.Lock()
+
+    @property
+    def names(self) -> PinyinNames:
+        """The pinyin of the corpus, worked out once, by the first question that needs it."""
+        with self._names_lock:  # concurrent first questions must not each work it out
+            if self._names is None:
+                self._names = PinyinNames(self.all_texts())
+        return self._names
+
+    # -- what each store provides -----------------------------------------------------------------
+    def all_texts(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    def has_term(self, term: str) -> bool:
+        raise NotImplementedError
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        raise NotImplementedError
+
+    def candidates(self, vector: np.ndarray, terms: Sequence[str]) -> list[int]:
+        """Passage numbers worth scoring exactly, ascending: every passage of a small corpus."""
+        raise NotImplementedError
+
+    def fetch(self, ids: Sequence[int], vector: np.ndarray, terms: Sequence[str]) -> Candidates:
+        """Passages ``ids`` with their sentences, cosines with ``vector`` and BM25 for ``terms``."""
+        raise NotImplementedError
+
+    def documents(self) -> list[tuple[str, str, int]]:
+        """(document, title, passages) of every document in the build."""
+        raise NotImplementedError
+
+
+class Candidates:
+    """Candidate passages of one question and what scoring needs of them, row-aligned."""
+
+    def __init__(self, passages: list[Passage], passage_cos: np.ndarray, bm25: np.ndarray,
+                 sentence_cos: list[np.ndarray]):
+        self.passages = passages
+        self.passage_cos = passage_cos
+        self.bm25 = bm25
+        self.sentence_cos = sentence_cos  # per passage: cosines of its stored_sentences (none: one sentence)
+        # document offsets of each passage's sentences; a one-sentence passage is its own sentence
+        self.spans = [[(p.start + a, p.start + b) for a, b in stored_sentences(p)] or [(p.start, p.end)]
+                      for p in passages]
+
+
+class LocalSnapshot(Snapshot):
+    """A build in the local folder, loaded whole into memory."""
+
+    def __init__(self, index: Index):
+        super().__init__()
+        self.index = index
+        self.name = index.path.name
+        self.manifest = index.manifest
+        self.passages = index.passages
+        self.size = len(index.passages)
+        self.glossary = index.glossary
+        self.dictionary = Dictionary(index.glosses)
+        counts = [len(stored_sentences(p)) for p in self.passages]
+        self.sentence_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.passage_of = np.repeat(np.arange(self.size), counts)
+        if index.sentence_vectors.ntotal != len(self.passage_of):
+            raise IndexNotReady(f"index in {index.path} has {index.sentence_vectors.ntotal} sentence vectors "
+                                f"for {len(self.passage_of)} sentences: run `rag index --full`")
+
+    def all_texts(self) -> Sequence[str]:
+        return [p.text for p in self.passages]
+
+    def has_term(self, term: str) -> bool:
+        return term in self.index.bm25
+
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        return self.index.bm25.idf(terms)
+
+    def candidates(self, vector: np.ndarray, terms: Sequence[str]) -> list[int]:
+        if self.size <= CANDIDATES:
+            return list(range(self.size))
+        ids = set(nearest(self.index.passage_vectors, vector, CANDIDATES))
+        ids.update(int(self.passage_of[j]) for j in nearest(self.index.sentence_vectors, vector, 3 * CANDIDATES))
+        bm25 = self.index.bm25.scores(terms)
+        if bm25.max() > 0:
+            top = np.argpartition(-bm25, CANDIDATES)[:CANDIDATES]
+            ids.update(int(i) for i in top if bm25[i] > 0)
+        return sorted(ids)
+
+    def fetch(self, ids: Sequence[int], vector: np.ndarray, terms: Sequence[str]) -> Candidates:
+        bm25 = self.index.bm25.scores(terms)[list(ids)] if self.size else np.zeros(0, np.float32)
+        ranges = [range(self.sentence_start[i], self.sentence_start[i + 1]) for i in ids]
+        sentence_cos = cosines(self.index.sentence_vectors, vector, [j for r in ranges for j in r])
+        ends = np.cumsum([len(r) for r in ranges])
+        return Candidates([self.passages[i] for i in ids], cosines(self.index.passage_vectors, vector, ids),
+                          bm25.astype(np.float32), np.split(sentence_cos, ends[:-1]) if len(ids) else [])
+
+    def documents(self) -> list[tuple[str, str, int]]:
+        counts: dict[tuple[str, str], int] = {}
+        for p in self.passages:
+            counts[(p.doc, p.title)] = counts.get((p.doc, p.title), 0) + 1
+        return [(doc, title, n) for (doc, title), n in sorted(counts.items())]
+
+
+class Store(Protocol):
+    """Where builds live: which one is live, and opening it."""
+
+    def live(self) -> str | None:
+        """Name of the live build (None: there is none)."""
+
+    def open(self) -> Snapshot:
+        """The live build; raises IndexNotReady saying how to fix a missing or damaged one."""
+
+    def describe(self) -> str:
+        """Where the store is, for messages."""
+
+
+class LocalStore:
+    """Builds in ``settings.index_dir`` (see index.py)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def live(self) -> str | None:
+        build = current_build(self.settings.index_dir)
+        return build.name if build else None
+
+    def open(self) -> LocalSnapshot:
+        return LocalSnapshot(load_index(self.settings.index_dir))
+
+    def describe(self) -> str:
+        return str(self.settings.index_dir)
+
+
+def open_store(settings: Settings) -> Store:
+    """The store ``settings`` names: the local folder, or PostgreSQL for a postgresql:// URL."""
+    if settings.store_url:
+        from .pgstore import PostgresStore
+
+        return PostgresStore(settings)
+    return LocalStore(settings)
+
+
+def cosines(vectors, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+    """Exact cosine of the query with stored vectors ``ids`` (stored vectors are normalised)."""
+    if not len(ids):
+        return np.zeros(0, np.float32)
+    stored = vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+    return stored @ query.astype(np.float32)
+
+
+def nearest(vectors, query: np.ndarray, k: int) -> list[int]:
+    """Ids of the k nearest stored vectors (approximate for an HNSW index)."""
+    if k <= 0:
+        return []
+    _, ids = vectors.search(query.reshape(1, -1).astype(np.float32), k)
+    return [int(i) for i in ids[0] if i >= 0]
+
+
+__all__ = ["BuildReport", "CANDIDATES", "Candidates", "LocalSnapshot", "LocalStore", "Snapshot", "Store", "cosines",
+           "nearest", "open_store"]
