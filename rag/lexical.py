@@ -26,6 +26,7 @@ ZH_STOPWORDS = set("""
 什么 哪些 哪个 哪里 哪 如何 怎么 怎样 怎么样 为什么 为何 多少 几 吗 呢 吧 啊 谁 是否 能否 可以 会
 提出 提到 表示 认为 说 说了 看 看到 等 一 个 之 其 所 者 方面 情况 问题 文章 文中 本文
 """.split())
+EMPTY_DOCUMENT = "\u0000"  # bm25s wants at least one token per document: this one stands for none
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 
@@ -90,7 +91,7 @@ class BM25Index:
             return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {}, 0)
         bm25 = bm25s.BM25()
         # bm25s wants at least one token per document
-        bm25.index([tokenize(t) or ["\u0000"] for t in texts], show_progress=False)
+        bm25.index([tokenize(t) or [EMPTY_DOCUMENT] for t in texts], show_progress=False)
         scores = bm25.scores
         return cls(scores["data"], scores["indices"], scores["indptr"], dict(bm25.vocab_dict), len(texts))
 
@@ -128,6 +129,8 @@ class BM25Index:
     def postings(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
         """For each token: the documents that have it and its BM25 score in each (for other stores)."""
         for term in self._vocab:
+            if term == EMPTY_DOCUMENT:  # a placeholder no question can contain (and Postgres text cannot hold)
+                continue
             if (column := self._column(term)) is not None and column[1] > column[0]:
                 a, b = column
                 yield term, self._indices[a:b], self._data[a:b]

@@ -70,14 +70,14 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
-def _connect(url: str) -> Any:
+def _connect(url: str, application_name: str = "rag") -> Any:
     try:
         import psycopg
         from pgvector.psycopg import register_vector
     except ImportError as exc:
         raise _missing_extras() from exc
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=application_name)
     except psycopg.OperationalError as exc:
         raise RagError(f"cannot reach PostgreSQL at {safe_url(url)}: {str(exc).strip()[:200]}") from exc
     conn.execute("SET client_min_messages = warning")  # no NOTICE chatter on stderr
@@ -245,7 +245,7 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
     """
     started = time.perf_counter()
     tables = _Tables(settings.store_schema)
-    with _connect(settings.store_url) as conn:
+    with _connect(settings.store_url, "rag-build") as conn:
         tables.create(conn)
         with _advisory_lock(conn, tables.schema, wait):
             removed = _upload(conn, tables, settings.corpus_dir, prune)

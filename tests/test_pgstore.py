@@ -1,0 +1,233 @@
+"""The shared store: a real PostgreSQL with pgvector (started by scripts/postgres.sh), and Ray for embedding."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rag.errors import RagError
+from rag.index import build_index
+from rag.retriever import Retriever
+from tests.conftest import DEV_QUESTIONS, ROOT
+from tests.helpers.server import article_corpus, free_port, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+XQUAD = ROOT.parent / "shared" / "eval" / "xquad-dev"
+XQUAD_ZH = XQUAD / "xquad-dev.zh.json" if XQUAD.exists() else ROOT / "eval" / "xquad-sample.zh.json"
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL with pgvector for this module, stopped and deleted afterwards."""
+    # (not under pytest's tmp folder: the server runs as the postgres user, who cannot enter it)
+    env = {**os.environ, "RAG_PG_DIR": tempfile.mkdtemp(prefix="rag-pg-test-"), "RAG_PG_PORT": str(free_port())}
+    try:
+        url = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start"], env=env, check=True,
+                             capture_output=True, text=True, timeout=600).stdout.strip().splitlines()[-1]
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(exc.stdout + exc.stderr) from None
+    yield url
+    subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop"], env=env, check=False, timeout=120)
+
+
+def _pg(settings, url, schema):
+    return replace(settings, store=url, store_schema=schema)
+
+
+def _write_xquad_articles(corpus, count):
+    """The first ``count`` XQuAD articles as Markdown documents; their (question, answer) pairs."""
+    data = json.loads(XQUAD_ZH.read_text("utf-8"))["data"][:count]
+    questions = []
+    for n, article in enumerate(data):
+        paragraphs = [p["context"] for p in article["paragraphs"]]
+        (corpus / f"xquad-{n}.md").write_text(f"# {article['title']}\n\n" + "\n\n".join(paragraphs) + "\n", "utf-8")
+        questions += [qa["question"] for p in article["paragraphs"] for qa in p["qas"]][:15]
+    return questions
+
+
+def _tops(retriever, questions):
+    return [(h.doc, h.start, h.end) for h in (retriever.search(q, 1)[0] for q in questions)]
+
+
+@pytest.mark.model
+def test_both_stores_rank_alike_with_the_real_model(postgres_url, real_settings, tmp_path):
+    from rag.embed import make_encoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in real_settings.corpus_dir.iterdir():
+        (corpus / f.name).write_bytes(f.read_bytes())
+    questions = [json.loads(line)["q"] for line in DEV_QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
+    questions += _write_xquad_articles(corpus, 1)  # a second document, and its own questions
+    local = replace(real_settings, corpus_dir=corpus, index_dir=tmp_path / "index")
+    encoder = make_encoder(local, lambda m: None)
+    build_index(local, encoder)
+    report = build_index(_pg(local, postgres_url, "parity"), encoder)
+    assert report.passages > 22
+    on_disk = Retriever(local, encoder, auto_build=False)
+    shared = Retriever(_pg(local, postgres_url, "parity"), encoder, auto_build=False)
+    assert len(questions) >= 30
+    assert _tops(shared, questions) == _tops(on_disk, questions)
+    a, b = shared.search(questions[0], 3), on_disk.search(questions[0], 3)
+    assert [h.evidence_spans for h in a] == [h.evidence_spans for h in b]
+    assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
+
+
+def test_both_stores_rank_alike_past_the_candidate_limit(postgres_url, settings, fake_encoder):
+    """Over 100 passages each store picks front runners itself (FAISS vs SQL): same top-1s."""
+    questions = _write_xquad_articles(settings.corpus_dir, 12)[::3] + ["孙华芹建议政府出台什么政策？"]
+    settings = replace(settings, max_chars=150)  # shorter passages: more of them
+    report = build_index(settings, fake_encoder)
+    assert report.passages > 100
+    build_index(_pg(settings, postgres_url, "large"), fake_encoder)
+    on_disk = Retriever(settings, fake_encoder, auto_build=False)
+    shared = Retriever(_pg(settings, postgres_url, "large"), fake_encoder, auto_build=False)
+    assert _tops(shared, questions) == _tops(on_disk, questions)
+
+
+def test_a_store_build_reuses_vectors_and_keeps_others_documents(postgres_url, settings, fake_encoder, tmp_path):
+    pg = _pg(settings, postgres_url, "reuse")
+    first = build_index(pg, fake_encoder)
+    assert build_index(pg, fake_encoder).embedded == 0  # unchanged: nothing embedded, no new build
+    other = tmp_path / "other"  # a second server with a folder of its own
+    other.mkdir()
+    (other / "robots.md").write_text("# 机器人\n\n宁波某工厂部署了1200台协作机器人。\n", "utf-8")
+    report = build_index(replace(pg, corpus_dir=other), fake_encoder)
+    assert report.embedded <= 2 and report.passages == first.passages + 1  # the article's vectors reused
+    retriever = Retriever(pg, fake_encoder, auto_build=False)
+    assert {d for d, _, _ in retriever.documents()} == {"ai-plus-manufacturing.md", "robots.md"}
+    assert "1200台" in retriever.search("宁波某工厂部署了多少台协作机器人", 1)[0].text
+    report = build_index(pg, fake_encoder, prune=True)  # only --prune removes what the folder lacks
+    assert any("robots.md" in w for w in report.warnings)
+    assert {d for d, _, _ in retriever.documents()} == {"ai-plus-manufacturing.md"}
+
+
+def test_a_build_killed_mid_transaction_leaves_the_previous_corpus(postgres_url, settings, fake_encoder, tmp_path):
+    import psycopg
+
+    pg = _pg(settings, postgres_url, "kill")
+    build_index(pg, fake_encoder)
+    retriever = Retriever(pg, fake_encoder, auto_build=False)
+    assert "孙华芹" in retriever.search("孙华芹建议政府出台更加普惠的支持政策", 1)[0].text  # loaded
+    live = retriever.store.live()
+    # enough new text that writing the build takes a while
+    for n in range(40):
+        (settings.corpus_dir / f"new-{n}.md").write_text(
+            f"# 新文档{n}\n\n" + "\n\n".join(f"第{n}号文档第{i}段：工厂{n}-{i}部署了{i}台机器人，产值增长{n + i}%。"
+                                             for i in range(100)) + "\n", "utf-8")
+    script = ("import sys; from tests.conftest import FakeEncoder; from rag.config import Settings; "
+              "from rag.index import build_index; "
+              f"build_index(Settings.from_env(corpus_dir={str(settings.corpus_dir)!r}, store={postgres_url!r}, "
+              "store_schema='kill', model=FakeEncoder.name), FakeEncoder())")
+    builder = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    killed_in_transaction = False
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        deadline = time.time() + 300
+        while builder.poll() is None and time.time() < deadline:
+            # the builder's transaction has written something: kill it there
+            if conn.execute("SELECT 1 FROM pg_stat_activity WHERE application_name = 'rag-build' "
+                            "AND backend_xid IS NOT NULL").fetchone():
+                builder.send_signal(signal.SIGKILL)
+                killed_in_transaction = True
+                break
+            time.sleep(0.005)
+    builder.wait(timeout=60)
+    assert killed_in_transaction, "the build finished before it could be killed"
+    time.sleep(1)  # the server notices the dead client and rolls back
+    assert retriever.store.live() == live
+    assert {d for d, _, _ in retriever.documents()} == {"ai-plus-manufacturing.md"}
+    assert "孙华芹" in retriever.search("孙华芹建议政府出台更加普惠的支持政策", 1)[0].text
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        tables = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kill' "
+                              "AND table_name LIKE 'passages%'").fetchone()[0]
+    assert tables == 1  # nothing of the killed build is left
+    report = build_index(pg, fake_encoder)  # its lock died with it: the next build runs
+    assert report.passages > 200
+
+
+def test_store_mistakes_are_one_line_messages(tmp_path):
+    base = article_corpus(tmp_path)
+    for store, message in [("mysql://x", "unknown store"),
+                           (f"postgresql://rag:x@127.0.0.1:{free_port()}/db", "cannot reach PostgreSQL")]:
+        out = subprocess.run([sys.executable, "-m", "rag", "ask", "--store", store, "--corpus", str(base / "corpus"),
+                              "孙华芹"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+        assert ":x@" not in out.stderr  # the password is never printed
+
+
+@pytest.mark.model
+def test_two_servers_on_one_store(postgres_url, tmp_path):
+    """A document added through one server is answered by the other, without a restart."""
+    from gradio_client import Client
+
+    env = {"RAG_STORE": postgres_url, "RAG_STORE_SCHEMA": "two"}
+    (tmp_path / "a").mkdir()
+    first = article_corpus(tmp_path / "a")
+    second = tmp_path / "b"
+    second.mkdir()  # no corpus folder of its own: it answers from the store
+    proc_a, url_a = start_server(first, env=env)
+    proc_b = None
+    try:
+        proc_b, url_b = start_server(second, env=env)
+        a, b = Client(url_a, verbose=False), Client(url_b, verbose=False)
+        reply = b.predict("What did Sun Huaqin propose for SMEs?", [], 1, api_name="/ask")[0][-1]
+        assert "孙华芹" in str(reply["content"])
+        status = a.predict(None, "焊接", "代号Q7的智能工厂今年部署了417台焊接机器人。", api_name="/add")[0]
+        assert status.startswith("✅"), status
+        reply = b.predict("代号Q7的智能工厂部署了多少台焊接机器人？", [], 1, api_name="/ask")[0][-1]
+        assert "417台焊接机器人" in str(reply["content"])
+    finally:
+        stop_server(proc_a)
+        if proc_b is not None:
+            stop_server(proc_b)
+
+
+@pytest.mark.model
+def test_ray_embeds_like_the_local_model(postgres_url, real_settings, tmp_path):
+    """A local Ray cluster (head plus one worker node): vectors equal to local ones, written to the store."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from rag.distributed import ray_embedder
+    from rag.embed import make_encoder
+    from rag.index import vector_key
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    try:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        (corpus / "a.md").write_text(real_settings.corpus_dir.joinpath("ai-plus-manufacturing.md")
+                                     .read_text("utf-8")[:3000], "utf-8")
+        settings = replace(real_settings, corpus_dir=corpus, store=postgres_url, store_schema="ray")
+        encoder = make_encoder(settings, lambda m: None)
+        report = build_index(settings, encoder, embed_many=ray_embedder(settings, cluster.address, 2, lambda m: None))
+        assert report.embedded > 10
+        assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+        import psycopg
+        from pgvector.psycopg import register_vector
+
+        with psycopg.connect(postgres_url) as conn:
+            register_vector(conn)
+            live = conn.execute("SELECT name FROM ray.live").fetchone()[0]
+            rows = conn.execute(f"SELECT text, vector FROM ray.passages_{live}").fetchall()
+        texts = [t for t, _ in rows]
+        stored = np.stack([v.to_numpy() for _, v in rows])
+        local = encoder.encode_passages(texts)
+        assert float((stored * local).sum(axis=1).min()) >= 0.999
+        assert all(isinstance(vector_key(encoder.name, t), str) for t in texts)
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def test_unknown_schema_name_is_refused(settings):
+    with pytest.raises(RagError, match="schema"):
+        build_index(replace(settings, store="postgresql://x@127.0.0.1:1/db", store_schema="a;drop"), None)
