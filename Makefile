@@ -5,7 +5,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint setup model index bench screenshot train clean
+.PHONY: run test lint setup model index bench screenshot train clean postgres postgres-stop
 
 run: setup
 	$(BIN)/rag index
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,scale]'
 	# Debian's Chromium for the browser test (Playwright drives it; no browser download) and CJK fonts.
 	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] || \
 		{ apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } || \
@@ -50,6 +50,14 @@ screenshot: setup
 # Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from XQuAD dev and our sets.
 train: setup
 	$(BIN)/python bench/train_ranker.py --write
+
+# A throwaway PostgreSQL with pgvector on loopback (pgvector built from Debian's source package
+# on Debian 12); its postgresql:// URL is the last line printed. The tests start their own.
+postgres:
+	@./scripts/postgres.sh start
+
+postgres-stop:
+	@./scripts/postgres.sh stop
 
 clean:
 	rm -rf $(VENV) index/builds index/CURRENT

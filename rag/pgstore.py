@@ -7,7 +7,7 @@ Everything lives in one Postgres schema (``Settings.store_schema``, default ``ra
     live(name)                          the build questions are answered from
     passages_<build>(id, …, text, sentence_first, key, vector)      vector(dim); HNSW above 50k rows
     sentences_<build>(id, passage, key, vector)                       of multi-sentence passages
-    postings_<build>(term, passage, score)   BM25 of each jieba token in each passage (btree on term)
+    postings_<build>(term, passage, score)   BM25 of each jieba token in each passage (btree)
     terms_<build>(term, df)
 
 A build writes its tables and switches ``live`` in one transaction: a reader sees the old
@@ -209,9 +209,10 @@ class PgSnapshot(Snapshot):
         ids = list(ids)
         with self.store.cursor() as cur:
             rows = cur.execute(f"SELECT id, passage_id, doc, title, section, position, start_at, end_at, text, "
-                               f"vector FROM {self._t('passages')} WHERE id = ANY(%s) ORDER BY id", (ids,)).fetchall()
+                               f"vector FROM {self._t('passages')} WHERE id = ANY(%s) ORDER BY id", (ids,),
+                               binary=True).fetchall()  # binary: vectors arrive as floats, not text to parse
             sentences = cur.execute(f"SELECT passage, vector FROM {self._t('sentences')} WHERE passage = ANY(%s) "
-                                    f"ORDER BY id", (ids,)).fetchall()
+                                    f"ORDER BY id", (ids,), binary=True).fetchall()
             bm25 = dict(cur.execute(f"SELECT passage, sum(score) FROM {self._t('postings')} WHERE term = ANY(%s) "
                                     f"AND passage = ANY(%s) GROUP BY passage", (list(terms), ids)))
         if [r[0] for r in rows] != sorted(ids):
@@ -312,7 +313,7 @@ def _upload(conn: Any, tables: _Tables, corpus_dir: Path, prune: bool) -> list[s
 def _old_vectors(conn: Any, tables: _Tables, build: str) -> dict[str, np.ndarray]:
     """Vectors of the live build keyed by vector_key (the caller checked it used the same model)."""
     rows = conn.execute(f"SELECT key, vector FROM {tables('passages', build)} UNION ALL "
-                        f"SELECT key, vector FROM {tables('sentences', build)}").fetchall()
+                        f"SELECT key, vector FROM {tables('sentences', build)}", binary=True).fetchall()
     return {key: _array(vector) for key, vector in rows}
 
 
@@ -361,7 +362,8 @@ def _write_build(conn: Any, tables: _Tables, build: PreparedBuild) -> str:
                 copy.set_types(["text", "int4"])
                 for term, n in df.items():
                     copy.write_row([term, n])
-        conn.execute(f"CREATE INDEX ON {t['postings']} (term)")
+        # (term, passage): a question's top passages by term, and its candidates' scores by both keys
+        conn.execute(f"CREATE INDEX ON {t['postings']} (term, passage)")
         conn.execute(f"CREATE INDEX ON {t['sentences']} (passage)")
         kinds = build.manifest["faiss"]
         for table, kind in (("passages", kinds["passages"]), ("sentences", kinds["sentences"])):
