@@ -49,7 +49,8 @@ VOCABULARY = 20_000  # words, drawn Zipf-like as in real text: a few very common
 
 def vocabulary(rng: np.random.Generator) -> list[str]:
     """The seed words plus two- and three-character pseudo-words of common characters."""
-    chars = sorted(set("".join(SEED_WORDS)) | set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可"))
+    common = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可"
+    chars = sorted(set("".join(SEED_WORDS)) | set(common))
     words = list(SEED_WORDS)
     seen = set(words)
     while len(words) < VOCABULARY:
@@ -113,7 +114,8 @@ def write_stores(size: int, url: str, folder: Path) -> dict:
     (folder / "corpus").mkdir()  # the manifest must match some corpus folder, or the index counts as stale
     (folder / "corpus" / "synthetic.md").write_text("# 合成语料\n\n见数据库。\n", "utf-8")
     manifest = {"format_version": FORMAT_VERSION, "model": MODEL, "dim": DIM, "faiss": kinds,
-                "chunker": {"version": CHUNKER_VERSION, "max_chars": 400}, "corpus": corpus_hashes(folder / "corpus"), "documents": [],
+                "chunker": {"version": CHUNKER_VERSION, "max_chars": 400}, "corpus": corpus_hashes(folder / "corpus"),
+                "documents": [],
                 "skipped": [], "passages": size, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     build = PreparedBuild(passages, vectors, np.zeros((0, DIM), np.float32), bm25, {"names": {}, "aliases": {}},
                           {}, manifest, BuildReport(size))
