@@ -54,6 +54,7 @@ from .index import (
 from .lexical import bm25_idf
 from .store import CANDIDATES, Candidates, Snapshot
 
+DUPLICATE = "the same text is already in the store as"
 HNSW_LINKS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 16, 64, 128  # scale-out note: recall@10 0.99 at ef 100
 
 
@@ -293,21 +294,30 @@ def _advisory_lock(conn: Any, schema: str, wait: bool) -> Iterator[None]:
 
 
 def _upload(conn: Any, tables: _Tables, corpus_dir: Path, prune: bool) -> list[str]:
-    """Copy new and changed corpus files into the store; with ``prune``, drop those not in the folder."""
+    """Copy new and changed corpus files into the store; with ``prune``, drop those not in the folder.
+
+    A file whose text another server already added under another name is not stored twice.
+    """
     if not corpus_dir.is_dir():
         return []
     hashes = corpus_hashes(corpus_dir)
     stored = dict(conn.execute(f"SELECT path, sha256 FROM {tables('documents')}").fetchall())
+    stored_as = {sha: path for path, sha in stored.items()}
+    notes = []
     with conn.transaction():
         for path, sha in hashes.items():
-            if stored.get(path) != sha:
-                conn.execute(f"INSERT INTO {tables('documents')} (path, data, sha256) VALUES (%s, %s, %s) "
-                             "ON CONFLICT (path) DO UPDATE SET data = EXCLUDED.data, sha256 = EXCLUDED.sha256, "
-                             "added = now()", (path, (corpus_dir / path).read_bytes(), sha))
+            if stored.get(path) == sha:
+                continue
+            if stored_as.get(sha, path) != path:
+                notes.append(f"skipped: {path}: {DUPLICATE} {stored_as[sha]}")
+                continue
+            conn.execute(f"INSERT INTO {tables('documents')} (path, data, sha256) VALUES (%s, %s, %s) "
+                         "ON CONFLICT (path) DO UPDATE SET data = EXCLUDED.data, sha256 = EXCLUDED.sha256, "
+                         "added = now()", (path, (corpus_dir / path).read_bytes(), sha))
         gone = sorted(set(stored) - set(hashes)) if prune else []
         if gone:
             conn.execute(f"DELETE FROM {tables('documents')} WHERE path = ANY(%s)", (gone,))
-    return [f"removed from the store (not in {corpus_dir}): {path}" for path in gone]
+    return notes + [f"removed from the store (not in {corpus_dir}): {path}" for path in gone]
 
 
 def _old_vectors(conn: Any, tables: _Tables, build: str) -> dict[str, np.ndarray]:

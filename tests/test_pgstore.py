@@ -165,7 +165,7 @@ def test_store_mistakes_are_one_line_messages(tmp_path):
 @pytest.mark.model
 def test_two_servers_on_one_store(postgres_url, tmp_path):
     """A document added through one server is answered by the other, without a restart."""
-    from gradio_client import Client
+    from gradio_client import Client, handle_file
 
     env = {"RAG_STORE": postgres_url, "RAG_STORE_SCHEMA": "two"}
     (tmp_path / "a").mkdir()
@@ -179,10 +179,16 @@ def test_two_servers_on_one_store(postgres_url, tmp_path):
         a, b = Client(url_a, verbose=False), Client(url_b, verbose=False)
         reply = b.predict("What did Sun Huaqin propose for SMEs?", [], 1, api_name="/ask")[0][-1]
         assert "孙华芹" in str(reply["content"])
-        status = a.predict(None, "焊接", "代号Q7的智能工厂今年部署了417台焊接机器人。", api_name="/add")[0]
+        document = tmp_path / "q7.md"
+        document.write_text("# 焊接\n\n代号Q7的智能工厂今年部署了417台焊接机器人。\n", "utf-8")
+        status = a.predict(handle_file(str(document)), "", "", api_name="/add")[0]
         assert status.startswith("✅"), status
         reply = b.predict("代号Q7的智能工厂部署了多少台焊接机器人？", [], 1, api_name="/ask")[0][-1]
         assert "417台焊接机器人" in str(reply["content"])
+        copy = tmp_path / "q7-copy.md"
+        copy.write_bytes(document.read_bytes())
+        status = b.predict(handle_file(str(copy)), "", "", api_name="/add")[0]
+        assert "already in the store as q7.md" in status, status  # through the other server: not stored twice
     finally:
         stop_server(proc_a)
         if proc_b is not None:

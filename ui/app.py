@@ -153,8 +153,13 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         progress(0.0, "indexing")
         # Adds queue behind a running build rather than fail; the build reads the corpus once it
         # holds the lock, so when it returns this document is in the live index.
-        build_index(retriever.settings, retriever.encoder, wait=True,
-                    progress=lambda done, total: progress(done / max(total, 1), "embedding"))
+        report = build_index(retriever.settings, retriever.encoder, wait=True,
+                             progress=lambda done, total: progress(done / max(total, 1), "embedding"))
+        # A shared store may hold the same text already, added through another server.
+        duplicate = [w for w in report.warnings if w.startswith(f"skipped: {path.name}: the same text")]
+        if duplicate:
+            path.unlink(missing_ok=True)
+            return f"⚠️ {as_text(duplicate[0].removeprefix('skipped: '))}"
         return f"✅ Added {as_text(path.name)}; it is in the index and the chat answers from it."
     except RagError as exc:
         return f"⚠️ {as_text(str(exc))}"
