@@ -54,7 +54,8 @@ def ray_embedder(settings: Settings, address: str | None, workers: int,
         log(f"embedding {len(texts)} texts on Ray with {workers} worker(s)")
         dataset = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
         rows = dataset.map_batches(_Embedder, fn_constructor_kwargs={"settings": worker_settings},
-                                   batch_size=BATCH, concurrency=workers, num_cpus=1, batch_format="numpy")
+                                   batch_size=BATCH, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
+                                   batch_format="numpy")
         out = np.zeros((len(texts), 0), np.float32)
         for batch in rows.iter_batches(batch_size=1024, batch_format="numpy"):
             if out.shape[1] == 0:
