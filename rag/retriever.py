@@ -10,6 +10,7 @@ features into a ranking and the evidence choice are learned (``scoring.py``).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -40,6 +41,9 @@ from .scoring import (
     term_coverage,
 )
 from .store import Candidates, Snapshot, cosines, nearest, open_store
+
+# Library messages go to logging: the CLI and the server decide what to show.
+_say = logging.getLogger(__name__).info
 
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
 ZH_SHARE = 0.3  # a question this much Han script is asked in Chinese
@@ -165,7 +169,7 @@ class Retriever:
     """Load an index once and answer many questions; picks up a newer index between queries."""
 
     def __init__(self, settings: Settings | None = None, encoder: Encoder | None = None,
-                 auto_build: bool = True, progress: Callable[[str], None] = print):
+                 auto_build: bool = True, progress: Callable[[str], None] = _say):
         self.settings = settings or Settings.from_env()
         self.encoder = encoder or make_encoder(self.settings, progress)
         self.auto_build = auto_build

@@ -144,3 +144,12 @@ def test_a_ranking_keeps_the_build_it_was_made_on(settings, fake_encoder):
     hits = retriever.hits(ranking, 3)
     assert all(h.text in before for h in hits)
     assert "孙华芹" in hits[0].text
+
+
+def test_the_library_logs_instead_of_printing(settings, fake_encoder, capsys, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="rag"):
+        Retriever(settings, fake_encoder).search("孙华芹", 1)  # no index yet: it builds one, and says so
+    assert "building the index" in caplog.text
+    assert capsys.readouterr().out == ""
