@@ -92,9 +92,9 @@ def embedding_backends(work: Path) -> list[str]:
     from sentence_transformers import SentenceTransformer
 
     from rag.chunk import chunk_corpus
+    from rag.corpus import read_corpus
     from rag.embed import SentenceTransformerEncoder, resolve_model
     from rag.evaluate import evaluate
-    from rag.ingest import read_corpus
 
     passages = [p.text for p in chunk_corpus(read_corpus(ROOT / "corpus")[0])] * 2
     questions = [q["q"] for q in read_questions(ROOT / "eval" / "dev_questions.jsonl")]

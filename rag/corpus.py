@@ -1,4 +1,6 @@
-"""Adding texts to the corpus safely: size and type limits, sanitised names, no overwrites.
+"""The corpus folder: finding and reading its documents, and adding texts to it safely.
+
+Adding checks size and type limits, sanitises names and never overwrites::
 
     >>> add_text(Path("corpus"), "新闻标题", "正文……")      # -> corpus/新闻标题.md
     >>> add_file(Path("corpus"), Path("~/report.txt"))
@@ -14,7 +16,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .formats import MAX_FILE_BYTES as MAX_UPLOAD_BYTES
 from .formats import SUPPORTED_SUFFIXES, extract_text
-from .ingest import parse_document
+from .ingest import Document, parse_document
 
 # All documents together: about 2 hours of embedding on 2 cores, and the most one machine's
 # chat should hold.
@@ -102,3 +104,45 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
     raw, data = extract_text(source, Path(name).name, suffix)
     _check_text(raw, Path(name).name)
     return _save(corpus_dir, safe_name(name, suffix), data)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus directory {corpus_dir} does not exist: create it and put "
+                          f"documents ({' '.join(SUPPORTED_SUFFIXES)}) in it, or pass --corpus DIR")
+    files = sorted(p for p in corpus_dir.rglob("*")
+                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                   and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
+    if not files:
+        raise CorpusError(f"corpus directory {corpus_dir} has no documents "
+                          f"({' '.join(SUPPORTED_SUFFIXES)}): add at least one")
+    return files
+
+
+def read_document(path: Path, corpus_dir: Path) -> Document:
+    """Read and repair one file; raises CorpusError naming the file if it cannot be read."""
+    doc = path.relative_to(corpus_dir).as_posix()
+    raw, _ = extract_text(path, doc)
+    return parse_document(doc, raw)
+
+
+def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
+    """All readable documents, plus a warning for each file that was skipped."""
+    documents, warnings = [], []
+    for path in corpus_files(corpus_dir):
+        try:
+            document = read_document(path, corpus_dir)
+        except CorpusError as exc:
+            warnings.append(f"skipped: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken file must not stop the others being indexed
+            warnings.append(f"skipped: {path.name}: cannot read it ({type(exc).__name__}: {str(exc)[:200]})")
+            continue
+        if not any(b.kind in ("para", "caption") for b in document.blocks):
+            warnings.append(f"skipped: {path} has no text")
+            continue
+        documents.append(document)
+    if not documents:
+        raise CorpusError(f"no usable text in {corpus_dir}: " + "; ".join(warnings))
+    return documents, warnings

@@ -35,10 +35,10 @@ import numpy as np
 from .bridge import corpus_glosses
 from .chunk import Passage, chunk_corpus, sentence_spans
 from .config import Settings
+from .corpus import corpus_files, read_corpus
 from .embed import Encoder
 from .errors import IndexNotReady
 from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
-from .ingest import corpus_files, read_corpus
 from .lexical import BM25Index
 
 FORMAT_VERSION = 5  # 2: BM25 saved with the build; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases

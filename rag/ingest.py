@@ -1,4 +1,4 @@
-"""Read corpus files into documents with a normalised text and its blocks.
+"""Repair extracted text and cut it into blocks (title, headings, paragraphs, captions).
 
 The article is a PDF extraction: a page break leaves a sentence split across blank
 lines ("推动人工智能与制造业深" … "度融合"), sometimes with a photo caption in between.
@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from .errors import CorpusError
-from .formats import SUPPORTED_SUFFIXES, extract_text
 
 # A paragraph that ends on one of these is complete.
 _TERMINAL = set("。！？!?；;…”’」』）)》】.:：")
@@ -160,45 +157,3 @@ def parse_document(doc: str, raw: str) -> Document:
     if not title:
         title = Path(doc).stem
     return Document(doc=doc, title=title, text=text, blocks=tuple(blocks))
-
-
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none."""
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus directory {corpus_dir} does not exist: create it and put "
-                          f"documents ({' '.join(SUPPORTED_SUFFIXES)}) in it, or pass --corpus DIR")
-    files = sorted(p for p in corpus_dir.rglob("*")
-                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                   and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
-    if not files:
-        raise CorpusError(f"corpus directory {corpus_dir} has no documents "
-                          f"({' '.join(SUPPORTED_SUFFIXES)}): add at least one")
-    return files
-
-
-def read_document(path: Path, corpus_dir: Path) -> Document:
-    """Read and repair one file; raises CorpusError naming the file if it cannot be read."""
-    doc = path.relative_to(corpus_dir).as_posix()
-    raw, _ = extract_text(path, doc)
-    return parse_document(doc, raw)
-
-
-def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
-    """All readable documents, plus a warning for each file that was skipped."""
-    documents, warnings = [], []
-    for path in corpus_files(corpus_dir):
-        try:
-            document = read_document(path, corpus_dir)
-        except CorpusError as exc:
-            warnings.append(f"skipped: {exc}")
-            continue
-        except Exception as exc:  # noqa: BLE001 - one broken file must not stop the others being indexed
-            warnings.append(f"skipped: {path.name}: cannot read it ({type(exc).__name__}: {str(exc)[:200]})")
-            continue
-        if not any(b.kind in ("para", "caption") for b in document.blocks):
-            warnings.append(f"skipped: {path} has no text")
-            continue
-        documents.append(document)
-    if not documents:
-        raise CorpusError(f"no usable text in {corpus_dir}: " + "; ".join(warnings))
-    return documents, warnings

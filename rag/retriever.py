@@ -23,10 +23,10 @@ from . import glossary
 from .bridge import EN_STOPWORDS
 from .chunk import Passage
 from .config import Settings
+from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError
 from .index import build_index, stale_reasons
-from .ingest import corpus_files
 from .lexical import cjk_ratio, tokenize
 from .scoring import (
     PASSAGE_FEATURES,

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.chunk import chunk_document, sentence_spans
-from rag.ingest import parse_document, read_corpus
+from rag.corpus import read_corpus
+from rag.ingest import parse_document
 from tests.conftest import ARTICLE
 
 

@@ -5,8 +5,8 @@ import subprocess
 import pytest
 
 from rag.chunk import chunk_document
+from rag.corpus import read_corpus, read_document
 from rag.errors import CorpusError
-from rag.ingest import read_corpus, read_document
 
 SIMPLIFIED = ("人工智能与制造业的融合，不是技术与产业的简单叠加，而是对生产逻辑的全流程重构。"
               "张帆认为，我国“人工智能+制造”虽取得积极进展，但仍面临工业数据匮乏、生态支撑不足等问题。")

@@ -9,9 +9,9 @@ import pytest
 
 from rag.answer import answer
 from rag.chunk import chunk_corpus
+from rag.corpus import read_corpus
 from rag.errors import IndexNotReady, QuestionError
 from rag.index import build_index, current_build, load_index
-from rag.ingest import read_corpus
 from rag.retriever import MAX_QUESTION_CHARS, Retriever
 from tests.conftest import ROOT
 from ui.app import respond
@@ -66,8 +66,8 @@ def test_cli_bad_and_huge_questions(tmp_path):
 
 
 def test_bad_corpus_files_are_reported_and_the_rest_indexed(settings, fake_encoder, monkeypatch):
+    import rag.corpus
     import rag.formats
-    import rag.ingest
 
     corpus = settings.corpus_dir
     (corpus / "empty.md").write_bytes(b"")
@@ -76,8 +76,8 @@ def test_bad_corpus_files_are_reported_and_the_rest_indexed(settings, fake_encod
     (corpus / "one-line.txt").write_text("无标点长行" * 20_000, "utf-8")  # 100,000 characters, no punctuation
     monkeypatch.setattr(rag.formats, "MAX_FILE_BYTES", 2 * 1024 * 1024)
     (corpus / "huge.txt").write_bytes("大文件。".encode() * (3 * 1024 * 1024 // 12 + 1))  # > the limit
-    real_files = rag.ingest.corpus_files
-    monkeypatch.setattr(rag.ingest, "corpus_files", lambda d: real_files(d) + [d / "vanished.md"])
+    real_files = rag.corpus.corpus_files
+    monkeypatch.setattr(rag.corpus, "corpus_files", lambda d: real_files(d) + [d / "vanished.md"])
     documents, warnings = read_corpus(corpus)
     names = sorted(d.doc for d in documents)
     assert names == ["ai-plus-manufacturing.md", "one-line.txt"]
