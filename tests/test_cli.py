@@ -1,31 +1,45 @@
-"""CLI edge: user mistakes become one-line messages and exit codes, never tracebacks."""
+"""CLI edge: user mistakes become one-line messages and exit codes, never tracebacks (in-process: fast)."""
 
 import subprocess
 import sys
+from types import SimpleNamespace
+
+import pytest
+
+from rag.cli import main
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, timeout=300)
+@pytest.fixture
+def run(capsys):
+    def run(*args):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return run
 
 
-def test_missing_corpus_directory(tmp_path):
+def test_missing_corpus_directory(tmp_path, run):
     out = run("index", "--corpus", str(tmp_path / "nowhere"), "--index", str(tmp_path / "ix"),
               "--model", "fake")
     assert out.returncode == 1 and "does not exist" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_empty_corpus(tmp_path):
+def test_empty_corpus(tmp_path, run):
     (tmp_path / "c").mkdir()
     out = run("index", "--corpus", str(tmp_path / "c"), "--index", str(tmp_path / "ix"), "--model", "fake")
     assert out.returncode == 1 and "has no documents" in out.stderr
 
 
-def test_bad_k():
+def test_bad_k(run):
     out = run("ask", "hello", "-k", "0")
     assert out.returncode == 2 and "-k" in out.stderr
 
 
-def test_missing_question_file(tmp_path):
+def test_missing_question_file(tmp_path, run):
     out = run("eval", str(tmp_path / "none.jsonl"), "--model", "fake", "--index", str(tmp_path / "ix"))
     assert out.returncode == 1 and "cannot read question file" in out.stderr
 

@@ -72,16 +72,16 @@ def test_name_bridge_lifts_the_right_passage(real_retriever):
     assert "天能控股集团董事长张天任" in hits[0].text
 
 
-def test_cli_ask_json_and_eval(real_settings):
+def test_cli_ask_json_and_eval(real_settings, capsys):
+    from rag.cli import main
+
     env_args = ["--corpus", str(real_settings.corpus_dir), "--index", str(real_settings.index_dir)]
-    out = subprocess.run([sys.executable, "-m", "rag", "ask", "What did Sun Huaqin propose for SMEs?",
-                          "-k", "3", "--json", *env_args], capture_output=True, text=True, check=True)
-    data = json.loads(out.stdout)
+    assert main(["ask", "What did Sun Huaqin propose for SMEs?", "-k", "3", "--json", *env_args]) == 0
+    data = json.loads(capsys.readouterr().out)
     assert data["answered"] is True and len(data["hits"]) == 3
     assert {"text", "score", "doc", "section", "start", "end"} <= set(data["hits"][0])
-    out = subprocess.run([sys.executable, "-m", "rag", "eval", str(DEV_QUESTIONS), "--json", *env_args],
-                         capture_output=True, text=True, check=True)
-    metrics = json.loads(out.stdout)
+    assert main(["eval", str(DEV_QUESTIONS), "--json", *env_args]) == 0
+    metrics = json.loads(capsys.readouterr().out)
     assert {"n", "recall@1", "recall@3", "recall@5", "mrr@10"} <= set(metrics)
     assert metrics["n"] == 20 and metrics["recall@5"] >= 0.9
 
