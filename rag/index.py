@@ -270,7 +270,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
     corpus_files(settings.corpus_dir)  # a missing or empty corpus is reported before anything is written
     started = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with _build_lock(settings.index_dir, wait):
+    with _build_lock(settings.index_dir, wait, note):
         if not full and (live := _up_to_date(settings, encoder.name)) is not None:
             # Nothing changed: no embedding, no new build, no reload for running servers.
             reused = live.passage_vectors.ntotal + live.sentence_vectors.ntotal
@@ -287,15 +287,19 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
 
 
 @contextmanager
-def _build_lock(index_dir: Path, wait: bool) -> Iterator[None]:
+def _build_lock(index_dir: Path, wait: bool, note: Callable[[str], None] | None = None) -> Iterator[None]:
     """One build of an index at a time: refuse a second one, or with ``wait`` queue behind it."""
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(index_dir / ".lock"), timeout=-1 if wait else 0)
+    lock = FileLock(str(index_dir / ".lock"))
     try:
-        lock.acquire()
+        lock.acquire(timeout=0)
     except Timeout as exc:
-        raise IndexNotReady(f"another build of {index_dir.name}/ is running: wait for it to finish") from exc
+        if not wait:
+            raise IndexNotReady(f"another build of {index_dir.name}/ is running: wait for it to finish") from exc
+        if note:  # queued: say so, so whoever added a document knows why nothing moves yet
+            note("waiting for another build to finish")
+        lock.acquire()
     try:
         yield
     finally:

@@ -249,7 +249,7 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
     tables = _Tables(settings.store_schema)
     with _connect(settings.store_url, "rag-build") as conn:
         tables.create(conn)
-        with _advisory_lock(conn, tables.schema, wait):
+        with _advisory_lock(conn, tables.schema, wait, note):
             removed = _upload(conn, tables, settings.corpus_dir, prune)
             documents = conn.execute(f"SELECT path, data, sha256 FROM {tables('documents')} ORDER BY path").fetchall()
             if not documents:
@@ -280,13 +280,15 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
 
 
 @contextmanager
-def _advisory_lock(conn: Any, schema: str, wait: bool) -> Iterator[None]:
+def _advisory_lock(conn: Any, schema: str, wait: bool, note: Callable[[str], None] | None = None) -> Iterator[None]:
     """One build per schema at a time; a crashed builder's session ends and so does its lock."""
     key = f"rag-build:{schema}"
-    if wait:
+    if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+        if not wait:
+            raise IndexNotReady(f"another build of store schema {schema} is running: wait for it to finish")
+        if note:
+            note("waiting for another build to finish")
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-    elif not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
-        raise IndexNotReady(f"another build of store schema {schema} is running: wait for it to finish")
     try:
         yield
     finally:

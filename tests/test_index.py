@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -87,6 +88,23 @@ def test_concurrent_build_is_refused(settings, fake_encoder):
         thread.start()
         thread.join()
     assert isinstance(result["e"], IndexNotReady) and "another build" in str(result["e"])
+
+
+def test_a_queued_build_says_it_waits_then_runs(settings, fake_encoder):
+    from filelock import FileLock
+
+    settings.index_dir.mkdir(parents=True)
+    notes, done = [], threading.Event()
+    lock = FileLock(str(settings.index_dir / ".lock"))
+    lock.acquire()
+    thread = threading.Thread(target=lambda: (build_index(settings, fake_encoder, wait=True, note=notes.append),
+                                              done.set()))
+    thread.start()
+    time.sleep(0.5)
+    assert notes == ["waiting for another build to finish"] and not done.is_set()
+    lock.release()
+    thread.join(timeout=30)
+    assert done.is_set() and current_build(settings.index_dir) is not None
 
 
 def _try(settings, encoder):

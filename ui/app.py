@@ -154,7 +154,8 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         # Adds queue behind a running build rather than fail; the build reads the corpus once it
         # holds the lock, so when it returns this document is in the live index.
         report = build_index(retriever.settings, retriever.encoder, wait=True,
-                             progress=lambda done, total: progress(done / max(total, 1), "embedding"))
+                             progress=lambda done, total: progress(done / max(total, 1), "embedding"),
+                             note=lambda message: progress(0.0, message))
         # A shared store may hold the same text already, added through another server.
         duplicate = [w for w in report.warnings if w.startswith(f"skipped: {path.name}: the same text")]
         if duplicate:
