@@ -111,6 +111,8 @@ def test_concurrent_adds_through_the_server_are_all_answered(tmp_path):
         for text in list(facts.values()) + list(shared.values()):
             assert texts.count(text) == 1  # each add is in the live index exactly once
         assert len(list((base / "corpus").glob("*.md"))) == 1 + len(facts) + len(shared)
+        # adds were embedded without torch: the server never loaded it (~1 GB)
+        assert "libtorch" not in open(f"/proc/{proc.pid}/maps").read()
         client = Client(url, verbose=False)
         for title in facts:
             code = title[2:]
