@@ -112,7 +112,8 @@ def serve_memory(questions: int = 500) -> dict[str, float]:
         added = psutil.Process(proc.pid).memory_info().rss / 2**20
     finally:
         stop_server(proc)
-    return {"after warm-up": warm, f"after {questions} questions": after, "after adding a 3,000-character document": added}
+    return {"after warm-up": warm, f"after {questions} questions": after,
+            "after adding a 3,000-character document": added}
 
 
 def main() -> None:
