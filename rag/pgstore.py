@@ -99,6 +99,12 @@ class _Tables:
         return f'"{self.schema}"."{table}{"_" + build if build else ""}"'
 
     def create(self, conn: Any) -> None:
+        """Create the schema's tables if missing (two processes starting at once must not both try)."""
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rag-schema:{self.schema}",))
+            self._create(conn)
+
+    def _create(self, conn: Any) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         conn.execute(f"CREATE TABLE IF NOT EXISTS {self('documents')} (path text PRIMARY KEY, data bytea NOT NULL, "
                      "sha256 text NOT NULL, added timestamptz NOT NULL DEFAULT now())")
@@ -149,6 +155,8 @@ class PostgresStore:
                 yield cur
         except psycopg.OperationalError as exc:
             raise RagError(f"lost PostgreSQL at {safe_url(self.url)}: {str(exc).strip()[:200]}") from exc
+        except psycopg.errors.UndefinedTable as exc:  # two newer builds went live during this question
+            raise IndexNotReady("the index was rebuilt while answering: ask again") from exc
 
     def live(self) -> str | None:
         with self.cursor() as cur:
