@@ -52,7 +52,8 @@ from .index import (
     vector_key,
 )
 from .lexical import bm25_idf
-from .store import CANDIDATES, Candidates, Snapshot
+from .scoring import is_boilerplate
+from .store import CANDIDATES, Candidates, Snapshot, sentence_offsets
 
 DUPLICATE = "the same text is already in the store as"
 HNSW_LINKS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 16, 64, 128  # scale-out note: recall@10 0.99 at ef 100
@@ -232,11 +233,14 @@ class PgSnapshot(Snapshot):
         for passage, v in sentences:
             by_passage.setdefault(passage, []).append(_array(v))
         query = vector.astype(np.float32)
+        passages = [Passage(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
         return Candidates(
-            [Passage(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows],
+            passages,
             np.array([_array(r[9]) @ query for r in rows], np.float32).reshape(-1),
             np.array([bm25.get(i, 0.0) for i in ids], np.float32),
-            [np.stack(by_passage[i]) @ query if i in by_passage else np.zeros(0, np.float32) for i in ids])
+            [np.stack(by_passage[i]) @ query if i in by_passage else np.zeros(0, np.float32) for i in ids],
+            [sentence_offsets(p) for p in passages],
+            np.array([is_boilerplate(p.text) for p in passages], np.float32))
 
     def documents(self) -> list[tuple[str, str, int]]:
         with self.store.cursor() as cur:

@@ -32,7 +32,6 @@ from .scoring import (
     PASSAGE_FEATURES,
     character_overlap,
     character_weights,
-    is_boilerplate,
     load_weights,
     passage_features,
     pick_evidence,
@@ -265,8 +264,7 @@ class Retriever:
             np.array([term_coverage(t, query.terms, query.idf) for t in texts], np.float32),
             np.array([character_overlap(t, characters) for t in texts], np.float32),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
-            np.array([len(t) for t in texts], np.float32),
-            np.array([is_boilerplate(t) for t in texts], np.float32))
+            np.array([len(t) for t in texts], np.float32), found.boilerplate)
         scores = score(features, load_weights()["rank"][query.lang])
         return Ranking(query, found, ids, features, scores, characters)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +24,7 @@ from .chunk import Passage
 from .config import Settings
 from .errors import IndexNotReady
 from .index import BuildReport, Index, current_build, load_index, stored_sentences
+from .scoring import is_boilerplate
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 
@@ -71,18 +73,22 @@ class Snapshot:
         raise NotImplementedError
 
 
+def sentence_offsets(passage: Passage) -> list[tuple[int, int]]:
+    """Document offsets of a passage's sentences; a one-sentence passage is its own sentence."""
+    return [(passage.start + a, passage.start + b) for a, b in stored_sentences(passage)] or [
+        (passage.start, passage.end)]
+
+
+@dataclass(frozen=True)
 class Candidates:
     """Candidate passages of one question and what scoring needs of them, row-aligned."""
 
-    def __init__(self, passages: list[Passage], passage_cos: np.ndarray, bm25: np.ndarray,
-                 sentence_cos: list[np.ndarray]):
-        self.passages = passages
-        self.passage_cos = passage_cos
-        self.bm25 = bm25
-        self.sentence_cos = sentence_cos  # per passage: cosines of its stored_sentences (none: one sentence)
-        # document offsets of each passage's sentences; a one-sentence passage is its own sentence
-        self.spans = [[(p.start + a, p.start + b) for a, b in stored_sentences(p)] or [(p.start, p.end)]
-                      for p in passages]
+    passages: list[Passage]
+    passage_cos: np.ndarray
+    bm25: np.ndarray
+    sentence_cos: list[np.ndarray]  # per passage: cosines of its stored_sentences (none: one sentence)
+    spans: list[list[tuple[int, int]]]  # per passage: sentence_offsets
+    boilerplate: np.ndarray  # per passage: 1 for a byline or dateline (scoring.is_boilerplate)
 
 
 class LocalSnapshot(Snapshot):
@@ -97,6 +103,9 @@ class LocalSnapshot(Snapshot):
         self.size = len(index.passages)
         self.glossary = index.glossary
         self.dictionary = Dictionary(index.glosses)
+        # once per build, not per question
+        self.spans = [sentence_offsets(p) for p in self.passages]
+        self.boilerplate = np.array([is_boilerplate(p.text) for p in self.passages], np.float32)
         counts = [len(stored_sentences(p)) for p in self.passages]
         self.sentence_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.passage_of = np.repeat(np.arange(self.size), counts)
@@ -130,7 +139,8 @@ class LocalSnapshot(Snapshot):
         sentence_cos = cosines(self.index.sentence_vectors, vector, [j for r in ranges for j in r])
         ends = np.cumsum([len(r) for r in ranges])
         return Candidates([self.passages[i] for i in ids], cosines(self.index.passage_vectors, vector, ids),
-                          bm25.astype(np.float32), np.split(sentence_cos, ends[:-1]) if len(ids) else [])
+                          bm25.astype(np.float32), np.split(sentence_cos, ends[:-1]) if len(ids) else [],
+                          [self.spans[i] for i in ids], self.boilerplate[list(ids)])
 
     def documents(self) -> list[tuple[str, str, int]]:
         counts: dict[tuple[str, str], int] = {}
@@ -195,4 +205,4 @@ def nearest(vectors, query: np.ndarray, k: int) -> list[int]:
 
 
 __all__ = ["BuildReport", "CANDIDATES", "Candidates", "LocalSnapshot", "LocalStore", "Snapshot", "Store", "cosines",
-           "nearest", "open_store"]
+           "nearest", "open_store", "sentence_offsets"]
