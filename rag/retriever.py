@@ -11,6 +11,7 @@ features into a ranking and the evidence choice are learned (``scoring.py``).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -46,6 +47,8 @@ _say = logging.getLogger(__name__).info
 
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
 ZH_SHARE = 0.3  # a question this much Han script is asked in Chinese
+COMMON_SHARE = 0.05  # a token in more than this share of passages does not pick BM25 candidates
+RARE_IDF = math.log(1 / COMMON_SHARE)  # BM25's idf at that share, for a large corpus (lexical.bm25_idf)
 # A second sentence is evidence too when its evidence logit is this close to the best one's
 # (logit units: 0.5 = odds within a factor of ~1.6).
 EVIDENCE_MARGIN = 0.5
@@ -151,6 +154,17 @@ class Ranking:
         return self.candidates.passages
 
 
+def candidate_terms(query: Query) -> list[str]:
+    """The terms that pick BM25 front runners: those in at most COMMON_SHARE of passages, if any.
+
+    A token in most passages adds little to any passage's BM25 but makes the store sum its
+    scores over all of them (in Postgres: most of a question's time). The candidates are then
+    scored with all the terms.
+    """
+    rare = [t for t, idf in zip(query.terms, query.idf, strict=True) if idf >= RARE_IDF]
+    return rare or list(query.terms)
+
+
 def clean_question(question: str) -> tuple[str, bool]:
     """Strip control, bidi and zero-width characters, collapse spaces, cut to MAX_QUESTION_CHARS."""
     if not isinstance(question, str):
@@ -253,7 +267,7 @@ class Retriever:
         return [self._rank(state, q, v) for q, v in zip(queries, vectors, strict=True)]
 
     def _rank(self, state: Snapshot, query: Query, vector: np.ndarray) -> Ranking:
-        ids = state.candidates(vector, query.terms)
+        ids = state.candidates(vector, candidate_terms(query))
         found = state.fetch(ids, vector, query.terms)
         best_sentence = np.array([max(s.max(initial=-1.0), c) if len(s) else c
                                   for s, c in zip(found.sentence_cos, found.passage_cos, strict=True)], np.float32)
