@@ -1,12 +1,12 @@
 """Real files in each format and encoding, made by the tests: text, repairs and offsets."""
 
-import subprocess
 
 import pytest
 
 from rag.chunk import chunk_document
 from rag.corpus import read_corpus, read_document
 from rag.errors import CorpusError
+from tests.conftest import ROOT
 
 SIMPLIFIED = ("人工智能与制造业的融合，不是技术与产业的简单叠加，而是对生产逻辑的全流程重构。"
               "张帆认为，我国“人工智能+制造”虽取得积极进展，但仍面临工业数据匮乏、生态支撑不足等问题。")
@@ -77,18 +77,15 @@ def test_docx_headings_and_paragraphs(tmp_path):
     assert passages[0].section == "第一部分"
 
 
-@pytest.fixture(scope="module")
-def pdf_file(tmp_path_factory):
-    """A two-page PDF, printed by Chromium, whose first sentence is cut by the page break."""
-    base = tmp_path_factory.mktemp("pdf")
-    html = base / "doc.html"
-    html.write_text(f"""<html><head><meta charset="utf-8"></head><body style="font-family: 'Noto Sans CJK SC'">
-        <p>“推动人工智能与制造业深</p><div style="page-break-after: always"></div>
-        <p>度融合，是发展新质生产力的核心路径。”{SIMPLIFIED}</p></body></html>""", "utf-8")
-    pdf = base / "doc.pdf"
-    subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--no-first-run", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", html.as_uri()], check=True, capture_output=True, timeout=120)
+@pytest.fixture
+def pdf_file(tmp_path):
+    """A two-page PDF whose first sentence is cut by the page break (tests/fixtures/page-break.pdf).
+
+    Made once by Chromium (--print-to-pdf) from two paragraphs with a page break between
+    "…与制造业深" and "度融合…", followed by SIMPLIFIED; committed so these tests need no browser.
+    """
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes((ROOT / "tests" / "fixtures" / "page-break.pdf").read_bytes())
     return pdf
 
 
