@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -348,11 +348,12 @@ def _array(vector: Any) -> np.ndarray:
 
 def _write_build(conn: Any, tables: _Tables, build: PreparedBuild) -> str:
     """Write a build's tables and make it live, in one transaction; its name."""
-    model, dim = build.manifest["model"], build.manifest["dim"]
-    sentence_keys = [vector_key(model, p.text[a:b]) for p in build.passages for a, b in stored_sentences(p)]
+    from psycopg.types.json import Jsonb
+
     with conn.transaction():
         name = f"b{conn.execute('SELECT nextval(%s)', (tables('build_numbers'),)).fetchone()[0]}"
         t = {table: tables(table, name) for table in ("passages", "sentences", "postings", "terms")}
+        dim = build.manifest["dim"]
         conn.execute(f"CREATE TABLE {t['passages']} (id int PRIMARY KEY, passage_id text, doc text, title text, "
                      f"section text, position int, start_at int, end_at int, text text, sentence_first int, "
                      f"key text, vector vector({dim}))")
@@ -361,46 +362,53 @@ def _write_build(conn: Any, tables: _Tables, build: PreparedBuild) -> str:
         conn.execute(f"CREATE TABLE {t['postings']} (term text, passage int, score real)")
         conn.execute(f"CREATE TABLE {t['terms']} (term text PRIMARY KEY, df int)")
         # Bulk-load first, index after: ~150k rows/s, against ~750/s into an HNSW index.
-        with conn.cursor() as cur:
-            with cur.copy(f"COPY {t['passages']} FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["int4", "text", "text", "text", "text", "int4", "int4", "int4", "text", "int4",
-                                "text", "vector"])
-                first = 0
-                for i, (p, v) in enumerate(zip(build.passages, build.passage_vectors, strict=True)):
-                    copy.write_row([i, p.id, p.doc, p.title, p.section, p.position, p.start, p.end, p.text, first,
-                                    vector_key(model, p.text), v])
-                    first += len(stored_sentences(p))
-            with cur.copy(f"COPY {t['sentences']} FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["int4", "int4", "text", "vector"])
-                passage_of = [i for i, p in enumerate(build.passages) for _ in stored_sentences(p)]
-                for j, (i, key, v) in enumerate(zip(passage_of, sentence_keys, build.sentence_vectors, strict=True)):
-                    copy.write_row([j, i, key, v])
-            with cur.copy(f"COPY {t['postings']} FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["text", "int4", "float4"])
-                df = {}
-                for term, docs, scores in build.bm25.postings():
-                    df[term] = len(docs)
-                    for d, s in zip(docs.tolist(), scores.tolist(), strict=True):
-                        copy.write_row([term, d, s])
-            with cur.copy(f"COPY {t['terms']} FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["text", "int4"])
-                for term, n in df.items():
-                    copy.write_row([term, n])
-        # (term, passage): a question's top passages by term, and its candidates' scores by both keys
-        conn.execute(f"CREATE INDEX ON {t['postings']} (term, passage)")
-        conn.execute(f"CREATE INDEX ON {t['sentences']} (passage)")
-        kinds = build.manifest["faiss"]
-        for table, kind in (("passages", kinds["passages"]), ("sentences", kinds["sentences"])):
-            if kind == "hnsw":  # exact search below EXACT_SEARCH_LIMIT rows, as the local store does
-                conn.execute(f"CREATE INDEX ON {t[table]} USING hnsw (vector vector_ip_ops) "
-                             f"WITH (m = {HNSW_LINKS}, ef_construction = {HNSW_EF_CONSTRUCTION})")
-        from psycopg.types.json import Jsonb
-
+        _copy(conn, t["passages"], ["int4", "text", "text", "text", "text", "int4", "int4", "int4", "text", "int4",
+                                    "text", "vector"], _passage_rows(build))
+        _copy(conn, t["sentences"], ["int4", "int4", "text", "vector"], _sentence_rows(build))
+        _copy(conn, t["postings"], ["text", "int4", "float4"],
+              ([term, d, score] for term, docs, scores in build.bm25.postings()
+               for d, score in zip(docs.tolist(), scores.tolist(), strict=True)))
+        _copy(conn, t["terms"], ["text", "int4"], ([term, len(docs)] for term, docs, _ in build.bm25.postings()))
+        _index_build(conn, t, build.manifest["faiss"])
         conn.execute(f"INSERT INTO {tables('builds')} (name, manifest, glossary, glosses) VALUES (%s, %s, %s, %s)",
                      (name, Jsonb(build.manifest), Jsonb(build.glossary), Jsonb(build.glosses)))
         conn.execute(f"INSERT INTO {tables('live')} (name) VALUES (%s) ON CONFLICT (only_row) "
                      "DO UPDATE SET name = EXCLUDED.name", (name,))
     return name
+
+
+def _copy(conn: Any, table: str, types: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Bulk-load ``rows`` into ``table`` with binary COPY."""
+    with conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _passage_rows(build: PreparedBuild) -> Iterator[list[Any]]:
+    model, first = build.manifest["model"], 0
+    for i, (p, vector) in enumerate(zip(build.passages, build.passage_vectors, strict=True)):
+        yield [i, p.id, p.doc, p.title, p.section, p.position, p.start, p.end, p.text, first,
+               vector_key(model, p.text), vector]
+        first += len(stored_sentences(p))
+
+
+def _sentence_rows(build: PreparedBuild) -> Iterator[list[Any]]:
+    model = build.manifest["model"]
+    sentences = ((i, p.text[a:b]) for i, p in enumerate(build.passages) for a, b in stored_sentences(p))
+    for j, ((i, text), vector) in enumerate(zip(sentences, build.sentence_vectors, strict=True)):
+        yield [j, i, vector_key(model, text), vector]
+
+
+def _index_build(conn: Any, t: dict[str, str], kinds: dict[str, str]) -> None:
+    """Indexes of a build's tables, made once they are loaded."""
+    # (term, passage): a question's top passages by term, and its candidates' scores by both keys
+    conn.execute(f"CREATE INDEX ON {t['postings']} (term, passage)")
+    conn.execute(f"CREATE INDEX ON {t['sentences']} (passage)")
+    for table in ("passages", "sentences"):
+        if kinds[table] == "hnsw":  # exact search below EXACT_SEARCH_LIMIT rows, as the local store does
+            conn.execute(f"CREATE INDEX ON {t[table]} USING hnsw (vector vector_ip_ops) "
+                         f"WITH (m = {HNSW_LINKS}, ef_construction = {HNSW_EF_CONSTRUCTION})")
 
 
 def _drop_old_builds(conn: Any, tables: _Tables, keep: set[str]) -> None:
