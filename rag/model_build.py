@@ -117,6 +117,16 @@ def read_bundle(path: Path) -> dict:
     (version, hidden, layers, heads, ffn, vocab, max_pos, type_vocab) = r.take("Iiiiiiii")
     eps, _block = r.take("fi")
     n_pieces, bos, eos, pad, unk = r.take("iiiii")
+    config = dict(version=version, hidden=hidden, layers=layers, heads=heads, ffn=ffn,
+                  vocab=vocab, max_pos=max_pos, type_vocab=type_vocab, eps=eps,
+                  bos=bos, eos=eos, pad=pad, unk=unk)
+    pieces, scores, norm = _read_tokenizer(r, n_pieces)
+    return {"config": config, "pieces": pieces, "scores": scores, "norm": norm,
+            "tensors": _read_tensors(r, data, config)}
+
+
+def _read_tokenizer(r: _Reader, n_pieces: int) -> tuple[list[str], np.ndarray, dict[int, str]]:
+    """The bundle's sentencepiece pieces with their scores, and its normalisation table."""
     (blob_len,) = r.take("Q")
     offsets = r.array("<u4", n_pieces + 1)
     scores = r.array("<f4", n_pieces)
@@ -128,33 +138,32 @@ def read_bundle(path: Path) -> dict:
     while r.pos < norm_end:
         codepoint, n_out = r.take("IB")
         norm[codepoint] = "".join(map(chr, r.take(f"{n_out}I")))
-    (n_tensors,) = r.take("i")
+    return pieces, scores, norm
+
+
+def _read_tensors(r: _Reader, data: bytes, config: dict) -> dict[str, np.ndarray]:
+    """The bundle's tensors under their BERT names, 4-bit matrices de-quantised."""
+    hidden, ffn = config["hidden"], config["ffn"]
     shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden),
               "ao": (hidden, hidden), "fi": (ffn, hidden), "fo": (hidden, ffn)}
     tensors: dict[str, np.ndarray] = {}
+    (n_tensors,) = r.take("i")
     for _ in range(n_tensors):
         (name_len,) = r.take("H")
         name = r.raw(name_len).decode()
         dtype, count, offset, size = r.take("BIQQ")
         raw = data[offset : offset + size]
         if dtype == 1:  # Q4_0 matrix
-            if name == "emb.word":
-                rows, cols = vocab, hidden
-            else:
-                rows, cols = shapes[name.split(".")[1]]
+            rows, cols = (config["vocab"], hidden) if name == "emb.word" else shapes[name.split(".")[1]]
             array = _dequantize_q4_0(raw, rows, cols)
         else:
             array = np.frombuffer(raw, "<f4", count).copy()
             if name == "emb.pos":
-                array = array.reshape(max_pos, hidden)
+                array = array.reshape(config["max_pos"], hidden)
             elif name == "emb.type":
-                array = array.reshape(type_vocab, hidden)
+                array = array.reshape(config["type_vocab"], hidden)
         tensors[_bert_name(name)] = array
-    config = dict(version=version, hidden=hidden, layers=layers, heads=heads, ffn=ffn,
-                  vocab=vocab, max_pos=max_pos, type_vocab=type_vocab, eps=eps,
-                  bos=bos, eos=eos, pad=pad, unk=unk)
-    return {"config": config, "pieces": pieces, "scores": scores, "norm": norm,
-            "tensors": tensors}
+    return tensors
 
 
 def _normalizer(norm: dict[int, str]):
