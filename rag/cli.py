@@ -217,12 +217,7 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common_options()
-    parser = argparse.ArgumentParser(prog="rag", description="Cited Q&A over Chinese documents.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("index", parents=[common], help="build or refresh the index")
+def _index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full", action="store_true", help="re-embed everything")
     p.add_argument("--prune", action="store_true",
                    help="shared store only: also remove documents that are not in the corpus folder")
@@ -233,6 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--faiss", choices=["auto", "flat", "hnsw"],
                    help="vector index: exact (flat), approximate (hnsw), or by size (auto, the default)")
     p.set_defaults(func=cmd_index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(prog="rag", description="Cited Q&A over Chinese documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _index_options(sub.add_parser("index", parents=[common], help="build or refresh the index"))
 
     p = sub.add_parser("ask", parents=[common], help="answer one question with cited passages")
     p.add_argument("question")
