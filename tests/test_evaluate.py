@@ -1,0 +1,43 @@
+"""The metrics `rag eval` reports, on hand-made outcomes."""
+
+import pytest
+
+from rag.chunk import Passage
+from rag.evaluate import Report
+from rag.retriever import Hit
+
+
+def hit(text: str, rank: int, evidence: str | None = None) -> Hit:
+    passage = Passage(f"p{rank}", "doc.md", "题", "", rank, 0, len(text), text)
+    start = text.index(evidence) if evidence else 0
+    end = start + len(evidence) if evidence else len(text)
+    return Hit(passage, rank, 1.0 / rank, 0.5, 0.0, ((start, end),))
+
+
+def question(qid: str, lang: str, gold: list[str]) -> dict:
+    return {"id": qid, "lang": lang, "q": f"question {qid}", "gold": gold}
+
+
+def test_recall_mrr_evidence_and_refusals():
+    report = Report()
+    # right at 1 with the evidence sentence holding the answer
+    report.record(question("a", "en", ["甲乙"]), [hit("甲乙。丙丁。", 1, "甲乙。"), hit("戊", 2)], refused=False)
+    # right at 1, but the evidence sentence is another one; and refused although answerable
+    report.record(question("b", "en", ["甲 乙"]), [hit("甲乙。丙丁。", 1, "丙丁。")], refused=True)
+    # right at 3
+    report.record(question("c", "zh", ["己"]), [hit("戊", 1), hit("庚", 2), hit("己庚", 3)], refused=False)
+    # never found
+    report.record(question("d", "zh", ["辛"]), [hit("戊", 1)], refused=False)
+    # off-corpus: one recognised, one not
+    report.record(question("e", "zh", []), [hit("戊", 1)], refused=True)
+    report.record(question("f", "zh", []), [hit("戊", 1)], refused=False)
+    m = report.metrics()
+    assert m["n"] == 4
+    assert m["recall@1"] == 0.5 and m["recall@3"] == 0.75 and m["recall@5"] == 0.75
+    assert m["mrr@10"] == pytest.approx(round((1 + 1 + 1 / 3) / 4, 4))
+    assert m["evidence@1"] == 0.25
+    assert m["wrongly_refused"] == 1 and m["refused_share"] == 0.25
+    assert m["off_corpus"] == {"n": 2, "recognised": 1, "recognised_share": 0.5}
+    zh = report.summary()["by_language"]["zh"]
+    assert zh["n"] == 2 and zh["recall@1"] == 0.0 and zh["recall@3"] == 0.5
+    assert [miss["id"] for miss in report.summary()["missed"]] == ["c", "d"]
