@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -156,9 +157,18 @@ def serve(store: str, folder: Path, size: int) -> dict:
         retriever.search(text, 5)
         times.append(1000 * (time.perf_counter() - t))
     times.sort()
+    rss = psutil.Process().memory_info().rss / 2**20
+    # The first question with Latin words makes the corpus's pinyin (for romanised names), once per
+    # build and under a lock: three such questions at once wait for one computation, not three.
+    english = [f"What does Zhizao number {i} say?" for i in range(3)]
+    questions.update({q: next(iter(questions.values())) for q in english})
+    started = time.perf_counter()
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda q: retriever.search(q, 5), english))
     return {"load_s": round(load, 2), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
-            "rss_mb": round(psutil.Process().memory_info().rss / 2**20)}
+            "p95_ms": round(times[int(0.95 * len(times)) - 1], 1), "rss_mb": round(rss),
+            "first_3_english_at_once_s": round(time.perf_counter() - started, 1),
+            "rss_after_pinyin_mb": round(psutil.Process().memory_info().rss / 2**20)}
 
 
 def ray_throughput(texts: list[str], workers: list[int]) -> dict:
@@ -188,7 +198,7 @@ def ray_throughput(texts: list[str], workers: list[int]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--ray", action="store_true")
     parser.add_argument("--serve", nargs=3, metavar=("STORE", "FOLDER", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -122,6 +122,10 @@ class BM25Index:
     def __contains__(self, token: object) -> bool:
         return token in self._vocab
 
+    def vocabulary(self) -> list[str]:
+        """The distinct tokens of the corpus."""
+        return [t for t in self._vocab if t and t != EMPTY_DOCUMENT]
+
     def idf(self, terms: Sequence[str]) -> list[float]:
         """BM25's inverse document frequency of each term (0 for a term the corpus lacks)."""
         return [bm25_idf(self.size, column[1] - column[0] if (column := self._column(t)) else 0) for t in terms]

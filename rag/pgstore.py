@@ -196,6 +196,10 @@ class PgSnapshot(Snapshot):
         with self.store.cursor() as cur:
             return [r[0] for r in cur.execute(f"SELECT text FROM {self._t('passages')} ORDER BY id")]
 
+    def vocabulary(self) -> Sequence[str]:
+        with self.store.cursor() as cur:
+            return [r[0] for r in cur.execute(f"SELECT term FROM {self._t('terms')}")]
+
     def has_term(self, term: str) -> bool:
         with self.store.cursor() as cur:
             return cur.execute(f"SELECT 1 FROM {self._t('terms')} WHERE term = %s", (term,)).fetchone() is not None

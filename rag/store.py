@@ -27,6 +27,7 @@ from .index import BuildReport, Index, current_build, load_index, stored_sentenc
 from .scoring import is_boilerplate
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
+PINYIN_ALL_TEXT = 5_000  # passages (~1-2 MB of text) whose every Chinese stretch gets its pinyin worked out
 
 
 class Snapshot:
@@ -44,14 +45,23 @@ class Snapshot:
 
     @property
     def names(self) -> PinyinNames:
-        """The pinyin of the corpus, worked out once, by the first question that needs it."""
+        """The pinyin of the corpus, worked out once, by the first question that needs it.
+
+        Every stretch of Chinese in a corpus of up to PINYIN_ALL_TEXT passages; above that the
+        work and memory would grow with the text (minutes and GBs at 100k passages), so only
+        the corpus's distinct words are read: a name jieba cuts apart is then not found.
+        """
         with self._names_lock:  # concurrent first questions must not each work it out
             if self._names is None:
-                self._names = PinyinNames(self.all_texts())
+                self._names = PinyinNames(self.all_texts() if self.size <= PINYIN_ALL_TEXT else self.vocabulary())
         return self._names
 
     # -- what each store provides -----------------------------------------------------------------
     def all_texts(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    def vocabulary(self) -> Sequence[str]:
+        """The distinct jieba tokens of the corpus."""
         raise NotImplementedError
 
     def has_term(self, term: str) -> bool:
@@ -115,6 +125,9 @@ class LocalSnapshot(Snapshot):
 
     def all_texts(self) -> Sequence[str]:
         return [p.text for p in self.passages]
+
+    def vocabulary(self) -> Sequence[str]:
+        return self.index.bm25.vocabulary()
 
     def has_term(self, term: str) -> bool:
         return term in self.index.bm25

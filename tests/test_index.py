@@ -180,3 +180,17 @@ def test_an_encoder_named_unlike_the_setting_does_not_rebuild_every_start(settin
     first = current_build(settings.index_dir)
     Retriever(other, fake_encoder).search("孙华芹", 1)
     assert current_build(settings.index_dir) == first
+
+
+def test_a_large_corpus_spells_names_from_its_words(settings, fake_encoder, monkeypatch):
+    """Above PINYIN_ALL_TEXT passages the pinyin comes from the distinct words, not every stretch."""
+    import rag.store
+
+    monkeypatch.setattr(rag.store, "PINYIN_ALL_TEXT", 5)  # the article's 22 passages count as large
+
+    def every_text(self):
+        raise AssertionError("a large corpus must not work out the pinyin of all its text")
+
+    monkeypatch.setattr(rag.store.LocalSnapshot, "all_texts", every_text)
+    retriever = Retriever(settings, fake_encoder)
+    assert "孙华芹" in retriever.analyse("What did Sun Huaqin propose for SMEs?").names
