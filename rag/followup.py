@@ -8,8 +8,9 @@
 No generator: a question that uses a pronoun or demonstrative (he, its, 他, 其, 该, 这家 …) or
 is elliptical ("And what about …?", "那人才呢？") and names no subject of its own gets the
 subject (a person or organisation) of the latest earlier turn that had one; the pronoun is
-replaced by it, or it is put in front. With no subject anywhere, the previous turn is put in
-front instead (topic carry-over). A question naming its own subject is left alone.
+replaced by it, or it is put in front. With no subject anywhere, or for an item of a list ("What
+is the second one?", "第一条是什么？"), the previous turn is put in front instead (topic
+carry-over). A question naming its own subject is left alone.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ _PRONOUN_ZH = {"他们", "她们", "它们", "这家", "那家", "这位", "那�
                "他", "她", "它", "其", "该", "此", "该公司", "该企业"}
 _ELLIPSIS_EN = re.compile(r"^\s*(and\b|what about\b|how about\b|what of\b|and what\b)", re.I)
 _ELLIPSIS_ZH = re.compile(r"^\s*(那么?|还有|另外)|呢\s*[？?]?\s*$")
+# "What is the second one?", "第一条是什么？": an item of a list the previous turn asked about.
+_ORDINAL_EN = re.compile(r"\b(first|second|third|fourth|fifth|last)\s+(one|point|item|suggestion|proposal|"
+                         r"problem|measure|step)s?\b", re.I)
+_ORDINAL_ZH = re.compile(r"第[一二三四五六七八九十\d]+[条个项点步]|最后一[条个项点]")
 _ENTITY_TAGS = ("nr", "nt", "ns", "nz")  # jieba part-of-speech: person, organisation, place, other proper noun
 MAX_HISTORY = 6  # earlier turns looked at, most recent first
 
@@ -41,8 +46,8 @@ def _zh_pronoun(question: str) -> str | None:
 
 def leans_on_history(question: str) -> bool:
     """Does the question use a pronoun, a demonstrative, or ellipsis?"""
-    return bool(_PRONOUN_EN.search(question) or _zh_pronoun(question)
-                or _ELLIPSIS_EN.search(question) or _ELLIPSIS_ZH.search(question))
+    return bool(_PRONOUN_EN.search(question) or _zh_pronoun(question) or _ELLIPSIS_EN.search(question)
+                or _ELLIPSIS_ZH.search(question) or _ORDINAL_EN.search(question) or _ORDINAL_ZH.search(question))
 
 
 def subjects(question: str, retriever: Retriever) -> list[str]:
@@ -63,6 +68,9 @@ def complete(question: str, history: Sequence[str], retriever: Retriever) -> str
     turns = [t for t in history if isinstance(t, str) and t.strip()][-MAX_HISTORY:]
     if not turns or not leans_on_history(question) or subjects(question, retriever):
         return None
+    pronoun = _PRONOUN_EN.search(question) or _zh_pronoun(question)
+    if not pronoun and (_ORDINAL_EN.search(question) or _ORDINAL_ZH.search(question)):
+        return f"{turns[-1].strip()} {question.strip()}"  # the list it counts in is the previous turn's
     subject = next((found[0] for turn in reversed(turns) if (found := subjects(turn, retriever))), None)
     if subject is None:
         return f"{turns[-1].strip()} {question.strip()}"  # no named subject: carry the topic over

@@ -180,3 +180,10 @@ def test_every_hit_and_evidence_cites_the_document_exactly(real_retriever, real_
             assert texts[h.doc][h.start : h.end] == h.text
             assert texts[h.doc][h.evidence_start : h.evidence_end] == h.evidence and h.evidence
             assert all(h.start <= a < b <= h.end for a, b in h.evidence_spans)
+
+
+@pytest.mark.parametrize("question", ["第三条是什么？", "What is the second one?"])
+def test_an_item_of_a_list_carries_the_previous_question(real_retriever, question):
+    result = answer(real_retriever, question, 3, history=["张天任提出了哪些建议？"])
+    assert result.understood_as == f"张天任提出了哪些建议？ {question}"
+    assert "智能制造人才雁阵" in result.hits[0].text
