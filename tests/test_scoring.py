@@ -1,0 +1,70 @@
+"""The pure scoring functions on small arrays."""
+
+import numpy as np
+import pytest
+
+from rag.scoring import (
+    PASSAGE_FEATURES,
+    SENTENCE_FEATURES,
+    Logistic,
+    character_overlap,
+    character_weights,
+    is_boilerplate,
+    passage_features,
+    pick_evidence,
+    score,
+    sentence_features,
+    term_coverage,
+)
+
+
+def column(table, name, names=PASSAGE_FEATURES):
+    return table[:, names.index(name)]
+
+
+def test_passage_features_compare_each_candidate_with_the_best():
+    f = passage_features(np.array([0.8, 0.7, 0.9], np.float32), np.array([0.85, 0.9, 0.8], np.float32),
+                         np.array([2.0, 0.0, 4.0], np.float32), np.array([0.5, 0.0, 1.0], np.float32),
+                         np.zeros(3, np.float32), np.array([1, 0, 0], np.float32),
+                         np.array([100, 200, 300], np.float32), np.zeros(3, np.float32))
+    assert f.shape == (3, len(PASSAGE_FEATURES))
+    assert column(f, "passage_gap") == pytest.approx([-0.1, -0.2, 0.0])
+    assert column(f, "sentence_gap") == pytest.approx([-0.05, 0.0, -0.1])
+    assert column(f, "bm25") == pytest.approx([0.5, 0.0, 1.0])  # normalised to the best candidate
+    assert column(f, "bm25_z").mean() == pytest.approx(0.0, abs=1e-5)
+    assert passage_features(*(np.zeros(0, np.float32),) * 8).shape == (0, len(PASSAGE_FEATURES))
+
+
+def test_score_and_evidence_follow_the_weights():
+    model = Logistic(("a", "b"), (2.0, -1.0), 0.5)
+    table = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.2]], np.float32)
+    assert score(table, model) == pytest.approx([2.5, -0.5, 2.3])
+    assert pick_evidence(table, model, margin=0.5) == [0, 2]  # the runner-up is within 0.5
+    assert pick_evidence(table, model, margin=0.1) == [0]
+    assert pick_evidence(np.zeros((0, 2), np.float32), model, 0.5) == []
+
+
+def test_term_coverage_is_idf_weighted():
+    assert term_coverage("孙华芹建议政府出台政策", ["孙华芹", "金融"], [3.0, 1.0]) == pytest.approx(0.75)
+    assert term_coverage("anything", [], []) == 0.0
+
+
+def test_character_overlap_prefers_rare_characters():
+    weights = character_weights("华芹", ["孙华芹建议", "中华文化", "中华民族"])
+    assert weights["芹"] > weights["华"]
+    assert character_overlap("孙华芹", weights) == pytest.approx(1.0)
+    assert 0 < character_overlap("中华", weights) < 0.5
+    assert character_weights("What did she say?", ["x"]) == {}
+
+
+def test_sentence_features_mark_the_first_and_the_gap():
+    table = sentence_features(np.array([0.8, 0.9], np.float32), np.zeros(2, np.float32), np.zeros(2, np.float32),
+                              np.array([10, 20], np.float32))
+    assert table.shape == (2, len(SENTENCE_FEATURES))
+    assert column(table, "first", SENTENCE_FEATURES).tolist() == [1.0, 0.0]
+    assert column(table, "gap", SENTENCE_FEATURES) == pytest.approx([-0.1, 0.0])
+
+
+def test_bylines_are_boilerplate():
+    assert is_boilerplate("▶ 本报记者 罗晓燕") and is_boilerplate("新华社记者 刘颖/摄")
+    assert not is_boilerplate("孙华芹建议政府出台更加普惠的支持政策，推动人工智能产业实现均衡发展。")
