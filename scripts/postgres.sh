@@ -54,9 +54,11 @@ start() {
             --locale=C.UTF-8" >/dev/null
         chmod 600 "$DIR/password"
     fi
+    # maintenance_work_mem: an HNSW index of 1M vectors builds in memory (~2 GB) instead of spilling;
+    # max_wal_size: bulk loads without a checkpoint every few seconds.
     if ! as_postgres "'$bin/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
         as_postgres "'$bin/pg_ctl' -D '$DIR/data' -l '$DIR/log' -w -o \"-c listen_addresses=127.0.0.1 -p $PORT \
-            -k '$DIR' -c max_connections=200 -c shared_buffers=256MB -c maintenance_work_mem=512MB\" start" >/dev/null
+            -k '$DIR' -c max_connections=200 -c shared_buffers=256MB -c maintenance_work_mem=2GB -c max_wal_size=4GB\" start" >/dev/null
     fi
     password=$(cat "$DIR/password")
     url="postgresql://rag:$password@127.0.0.1:$PORT/postgres"
