@@ -277,7 +277,9 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
             if (not full and live and live[1].get("corpus") == hashes and live[1].get("model") == encoder.name
                     and live[1].get("chunker") == chunker and live[1].get("format_version") == FORMAT_VERSION):
                 manifest = live[1]
-                return BuildReport(manifest["passages"], 0, 0, time.perf_counter() - started,
+                stored = conn.execute(f"SELECT (SELECT count(*) FROM {tables('passages', live[0])}) + "
+                                      f"(SELECT count(*) FROM {tables('sentences', live[0])})").fetchone()[0]
+                return BuildReport(manifest["passages"], 0, stored, time.perf_counter() - started,
                                    list(manifest.get("skipped", [])) + removed)
             reuse = {} if full or not live or live[1].get("model") != encoder.name else _old_vectors(
                 conn, tables, live[0])
