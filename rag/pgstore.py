@@ -285,8 +285,12 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
                 conn, tables, live[0])
             with tempfile.TemporaryDirectory() as folder:
                 for path, data, _ in documents:
-                    (Path(folder) / path).parent.mkdir(parents=True, exist_ok=True)
-                    (Path(folder) / path).write_bytes(data)
+                    target = Path(folder) / path
+                    if Path(path).is_absolute() or ".." in Path(path).parts:  # never write outside the folder
+                        removed.append(f"skipped: {path!r} is not a path inside a corpus")
+                        continue
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
                 build = prepare_build(Path(folder), settings, encoder, reuse, progress, embed_many)
             if note:
                 note(f"writing {len(build.passages)} passages to {safe_url(settings.store_url)}")
