@@ -23,7 +23,7 @@ from .bridge import Dictionary, PinyinNames
 from .chunk import Passage
 from .config import Settings
 from .errors import IndexNotReady
-from .index import BuildReport, Index, current_build, load_index, stored_sentences
+from .index import Index, current_build, load_index, stored_sentences
 from .scoring import is_boilerplate
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
@@ -217,5 +217,5 @@ def nearest(vectors, query: np.ndarray, k: int) -> list[int]:
     return [int(i) for i in ids[0] if i >= 0]
 
 
-__all__ = ["BuildReport", "CANDIDATES", "Candidates", "LocalSnapshot", "LocalStore", "Snapshot", "Store", "cosines",
+__all__ = ["CANDIDATES", "Candidates", "LocalSnapshot", "LocalStore", "Snapshot", "Store", "cosines",
            "nearest", "open_store", "sentence_offsets"]
