@@ -276,21 +276,14 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
             chunker = {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}
             if (not full and live and live[1].get("corpus") == hashes and live[1].get("model") == encoder.name
                     and live[1].get("chunker") == chunker and live[1].get("format_version") == FORMAT_VERSION):
-                manifest = live[1]
                 stored = conn.execute(f"SELECT (SELECT count(*) FROM {tables('passages', live[0])}) + "
                                       f"(SELECT count(*) FROM {tables('sentences', live[0])})").fetchone()[0]
-                return BuildReport(manifest["passages"], 0, stored, time.perf_counter() - started,
-                                   list(manifest.get("skipped", [])) + removed)
+                return BuildReport(live[1]["passages"], 0, stored, time.perf_counter() - started,
+                                   list(live[1].get("skipped", [])) + removed)
             reuse = {} if full or not live or live[1].get("model") != encoder.name else _old_vectors(
                 conn, tables, live[0])
             with tempfile.TemporaryDirectory() as folder:
-                for path, data, _ in documents:
-                    target = Path(folder) / path
-                    if Path(path).is_absolute() or ".." in Path(path).parts:  # never write outside the folder
-                        removed.append(f"skipped: {path!r} is not a path inside a corpus")
-                        continue
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
+                removed += _write_documents(documents, Path(folder))
                 build = prepare_build(Path(folder), settings, encoder, reuse, progress, embed_many)
             if note:
                 note(f"writing {len(build.passages)} passages to {safe_url(settings.store_url)}")
@@ -299,6 +292,18 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
     build.report.seconds = time.perf_counter() - started
     build.report.warnings += removed
     return build.report
+
+
+def _write_documents(documents: list[tuple[str, bytes, str]], folder: Path) -> list[str]:
+    """The store's documents as files under ``folder`` (for the readers); warnings for bad paths."""
+    warnings = []
+    for path, data, _ in documents:
+        if Path(path).is_absolute() or ".." in Path(path).parts:  # never write outside the folder
+            warnings.append(f"skipped: {path!r} is not a path inside a corpus")
+            continue
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+    return warnings
 
 
 @contextmanager
