@@ -143,14 +143,24 @@ def load_index(index_dir: Path) -> Index:
     return Index(passages, vectors, sentences, bm25, glossary, glosses, manifest, build)
 
 
-def stale_reasons(manifest: dict, settings: Settings, model: str) -> list[str]:
-    """Why an index no longer matches the corpus, settings and the encoder named ``model`` ([] if it does)."""
+def chunker_settings(settings: Settings) -> dict:
+    """What the manifest records of how text was cut: a change means every passage changes."""
+    return {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}
+
+
+def model_and_chunker_reasons(manifest: dict, settings: Settings, model: str) -> list[str]:
+    """Why a build's vectors or passages no longer match the encoder named ``model`` and the settings."""
     reasons = []
     if manifest.get("model") != model:
         reasons.append(f"built with model {manifest.get('model')!r}, now {model!r}")
-    chunker = {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}
-    if manifest.get("chunker") != chunker:
+    if manifest.get("chunker") != (chunker := chunker_settings(settings)):
         reasons.append(f"chunker settings changed ({manifest.get('chunker')} -> {chunker})")
+    return reasons
+
+
+def stale_reasons(manifest: dict, settings: Settings, model: str) -> list[str]:
+    """Why an index no longer matches the corpus, settings and the encoder named ``model`` ([] if it does)."""
+    reasons = model_and_chunker_reasons(manifest, settings, model)
     old = manifest.get("corpus", {})
     if settings.store_url:  # a shared store also holds what other servers added: only the folder's files count
         new = corpus_hashes(settings.corpus_dir) if settings.corpus_dir.is_dir() else {}
@@ -240,7 +250,7 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
              "sentences": choose_kind(settings.faiss_kind, len(texts) - len(passages))}
     manifest = {
         "format_version": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "faiss": kinds,
-        "chunker": {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}, "corpus": hashes,
+        "chunker": chunker_settings(settings), "corpus": hashes,
         "documents": [d.doc for d in documents], "skipped": warnings, "passages": len(passages),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

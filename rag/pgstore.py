@@ -42,11 +42,11 @@ from .config import Settings
 from .embed import Encoder
 from .errors import CorpusError, IndexNotReady, RagError
 from .index import (
-    CHUNKER_VERSION,
     FORMAT_VERSION,
     BuildReport,
     PreparedBuild,
     corpus_hashes,
+    model_and_chunker_reasons,
     prepare_build,
     stored_sentences,
     vector_key,
@@ -273,9 +273,9 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
             hashes = {path: sha for path, _, sha in documents}
             live = conn.execute(f"SELECT b.name, b.manifest FROM {tables('live')} JOIN {tables('builds')} b "
                                 "USING (name)").fetchone()
-            chunker = {"version": CHUNKER_VERSION, "max_chars": settings.max_chars}
-            if (not full and live and live[1].get("corpus") == hashes and live[1].get("model") == encoder.name
-                    and live[1].get("chunker") == chunker and live[1].get("format_version") == FORMAT_VERSION):
+            if (not full and live and live[1].get("corpus") == hashes
+                    and live[1].get("format_version") == FORMAT_VERSION
+                    and not model_and_chunker_reasons(live[1], settings, encoder.name)):
                 stored = conn.execute(f"SELECT (SELECT count(*) FROM {tables('passages', live[0])}) + "
                                       f"(SELECT count(*) FROM {tables('sentences', live[0])})").fetchone()[0]
                 return BuildReport(live[1]["passages"], 0, stored, time.perf_counter() - started,
