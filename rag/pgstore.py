@@ -200,10 +200,6 @@ class PgSnapshot(Snapshot):
         with self.store.cursor() as cur:
             return [r[0] for r in cur.execute(f"SELECT term FROM {self._t('terms')}")]
 
-    def has_term(self, term: str) -> bool:
-        with self.store.cursor() as cur:
-            return cur.execute(f"SELECT 1 FROM {self._t('terms')} WHERE term = %s", (term,)).fetchone() is not None
-
     def idf(self, terms: Sequence[str]) -> list[float]:
         with self.store.cursor() as cur:
             df = dict(cur.execute(f"SELECT term, df FROM {self._t('terms')} WHERE term = ANY(%s)", (list(terms),)))

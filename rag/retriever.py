@@ -243,7 +243,8 @@ class Retriever:
         else:
             # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
-            lang, terms = "en", state.dictionary.translate(text) + [w for w in own if state.has_term(w)]
+            known = [w for w, idf in zip(own, state.idf(own), strict=True) if idf > 0]  # one look-up for all
+            lang, terms = "en", state.dictionary.translate(text) + known
         for word in names + glossary.find(text, state.glossary["aliases"]):
             terms += tokenize(word)
         terms = list(dict.fromkeys(terms))

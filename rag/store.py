@@ -64,9 +64,6 @@ class Snapshot:
         """The distinct jieba tokens of the corpus."""
         raise NotImplementedError
 
-    def has_term(self, term: str) -> bool:
-        raise NotImplementedError
-
     def idf(self, terms: Sequence[str]) -> list[float]:
         raise NotImplementedError
 
@@ -128,9 +125,6 @@ class LocalSnapshot(Snapshot):
 
     def vocabulary(self) -> Sequence[str]:
         return self.index.bm25.vocabulary()
-
-    def has_term(self, term: str) -> bool:
-        return term in self.index.bm25
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         return self.index.bm25.idf(terms)
