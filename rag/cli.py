@@ -34,6 +34,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     from .embed import make_encoder
     from .index import build_index
+    from .pgstore import safe_url  # the store's URL without its password
 
     settings = _settings(args)
     bar = None
@@ -60,12 +61,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(f"indexed {report.passages} passages from {settings.corpus_dir} into {target}: "
           f"{report.embedded} texts embedded, {report.reused} reused, {report.seconds:.1f} s")
     return 0
-
-
-def safe_url(url: str) -> str:
-    from .pgstore import safe_url as without_password
-
-    return without_password(url)
 
 
 def citation(hit) -> str:
