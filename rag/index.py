@@ -45,6 +45,7 @@ FORMAT_VERSION = 5  # 2: BM25 saved with the build; 3: glossary; 4: CC-CEDICT gl
 CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
 EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (bench/scaling.py)
 EMBED_BATCH = 32  # texts per encode call: big enough to batch, small enough for a smooth progress bar
+WAIT_POLL_SECONDS = 1.0  # a build queued behind another says it is still waiting this often
 # HNSW (bench/scaling.py, 1M vectors): 32 links per node and efSearch 128 gave recall@10 0.99 vs
 # exact search at 0.26 ms per query; efConstruction 80 keeps building time reasonable.
 HNSW_LINKS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
@@ -302,18 +303,36 @@ def _build_lock(index_dir: Path, wait: bool, note: Callable[[str], None] | None 
     from filelock import FileLock, Timeout
 
     lock = FileLock(str(index_dir / ".lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout as exc:
+
+    def try_acquire() -> bool:
+        try:
+            lock.acquire(timeout=0)
+            return True
+        except Timeout:
+            return False
+
+    if not try_acquire():
         if not wait:
-            raise IndexNotReady(f"another build of {index_dir.name}/ is running: wait for it to finish") from exc
-        if note:  # queued: say so, so whoever added a document knows why nothing moves yet
-            note("waiting for another build to finish")
-        lock.acquire()
+            raise IndexNotReady(f"another build of {index_dir.name}/ is running: wait for it to finish")
+        wait_for(try_acquire, note)
     try:
         yield
     finally:
         lock.release()
+
+
+def wait_for(try_acquire: Callable[[], bool], note: Callable[[str], None] | None) -> None:
+    """Poll ``try_acquire`` until it succeeds, saying each time that the build is queued.
+
+    The repeated note lets whoever added a document see why nothing moves yet, and lets a
+    server show them the progress of the build they are waiting for.
+    """
+    while True:
+        if note:
+            note("waiting for another build to finish")
+        time.sleep(WAIT_POLL_SECONDS)
+        if try_acquire():
+            return
 
 
 def _embed(encoder: Encoder, texts: list[str], reuse: dict[str, np.ndarray],

@@ -50,6 +50,7 @@ from .index import (
     prepare_build,
     stored_sentences,
     vector_key,
+    wait_for,
 )
 from .lexical import bm25_idf
 from .scoring import is_boilerplate
@@ -306,12 +307,14 @@ def _write_documents(documents: list[tuple[str, bytes, str]], folder: Path) -> l
 def _advisory_lock(conn: Any, schema: str, wait: bool, note: Callable[[str], None] | None = None) -> Iterator[None]:
     """One build per schema at a time; a crashed builder's session ends and so does its lock."""
     key = f"rag-build:{schema}"
-    if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+
+    def try_acquire() -> bool:
+        return bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0])
+
+    if not try_acquire():
         if not wait:
             raise IndexNotReady(f"another build of store schema {schema} is running: wait for it to finish")
-        if note:
-            note("waiting for another build to finish")
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        wait_for(try_acquire, note)
     try:
         yield
     finally:

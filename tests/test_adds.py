@@ -120,3 +120,41 @@ def test_concurrent_adds_through_the_server_are_all_answered(tmp_path):
             assert f"{code}7台焊接机器人" in str(reply["content"])
     finally:
         stop_server(proc)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_an_add_queued_behind_another_shows_that_builds_progress(tmp_path):
+    import time
+
+    from gradio_client import Client
+
+    base = article_corpus(tmp_path)
+    proc, url = start_server(base)
+    try:
+        big = "\n\n".join(f"第{n}号园区的{n}号产线今年新增了{n * 7}台检测设备，年产值达到{n * 13}亿元。"
+                          f"该产线由{n}号团队负责，已连续运行{n + 3}个月。" for n in range(1, 121))
+        first, second = Client(url, verbose=False), Client(url, verbose=False)
+        running = first.submit(None, "大文档", big, api_name="/add")
+        deadline = time.time() + 120
+        while not _descriptions(running) & {"embedding"} and time.time() < deadline:
+            time.sleep(0.1)
+        queued = second.submit(None, "小文档", "代号Q9的仓库使用了39台搬运机器人。", api_name="/add")
+        seen = set()
+        while not queued.done():
+            seen |= _descriptions(queued)
+            time.sleep(0.1)
+        seen |= _descriptions(queued)
+        assert running.result()[0].startswith("✅") and queued.result()[0].startswith("✅")
+        waits = [d for d in seen if d.startswith("waiting for another build to finish: it has embedded")]
+        assert waits, seen  # the queued client saw the running build's progress, not a frozen bar
+        reply = second.predict("代号Q9的仓库使用了多少台搬运机器人？", [], 1, api_name="/ask")[0][-1]
+        assert "39台搬运机器人" in str(reply["content"])
+    finally:
+        stop_server(proc)
+
+
+def _descriptions(job) -> set[str]:
+    """The progress descriptions a gradio_client job has reported so far."""
+    units = job.status().progress_data or []
+    return {unit.desc for unit in units if unit.desc}

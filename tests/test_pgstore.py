@@ -109,6 +109,28 @@ def test_a_store_build_reuses_vectors_and_keeps_others_documents(postgres_url, s
     assert {d for d, _, _ in retriever.documents()} == {"ai-plus-manufacturing.md"}
 
 
+def test_a_store_build_queued_behind_another_waits_and_says_so(postgres_url, settings, fake_encoder):
+    import threading
+
+    import psycopg
+
+    pg = _pg(settings, postgres_url, "queued")
+    notes: list[str] = []
+    with psycopg.connect(postgres_url, autocommit=True) as holder:  # stands in for a running build
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", ("rag-build:queued",))
+        with pytest.raises(RagError, match="another build of store schema queued is running"):
+            build_index(pg, fake_encoder)
+        queued = threading.Thread(target=build_index, args=(pg, fake_encoder),
+                                  kwargs={"wait": True, "note": notes.append})
+        queued.start()
+        time.sleep(1.5)
+        assert queued.is_alive() and notes and set(notes) == {"waiting for another build to finish"}
+        holder.execute("SELECT pg_advisory_unlock(hashtext(%s))", ("rag-build:queued",))
+        queued.join(timeout=60)
+    assert not queued.is_alive()
+    assert Retriever(pg, fake_encoder, auto_build=False).search("孙华芹", 1)
+
+
 def test_a_build_killed_mid_transaction_leaves_the_previous_corpus(postgres_url, settings, fake_encoder, tmp_path):
     import psycopg
 

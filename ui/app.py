@@ -136,11 +136,37 @@ def corpus_summary(retriever: Retriever) -> tuple[str, list[list]]:
     return line, [[doc, title, n] for doc, title, n in documents]
 
 
+class BuildBoard:
+    """How far this server's running build has got, for the adds queued behind it to show."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._done = self._total = 0
+
+    def update(self, done: int, total: int) -> None:
+        with self._lock:
+            self._done, self._total = done, total
+
+    def status(self, message: str) -> tuple[float, str]:
+        """A queued add's progress: the running build's, when it is this server's and embedding."""
+        with self._lock:
+            done, total = self._done, self._total
+        if total and done < total:
+            return done / total, f"{message}: it has embedded {done} of {total} texts"
+        return 0.0, message
+
+
 def add_document(retriever: Retriever, upload: str | None, title: str, text: str,
-                 progress: Callable[[float, str], None]) -> str:
+                 progress: Callable[[float, str], None], board: BuildBoard | None = None) -> str:
     """Add an upload or pasted text to the corpus and wait until it is in the live index; a status line."""
     from rag.corpus import add_file, add_text
     from rag.index import build_index
+
+    board = board or BuildBoard()
+
+    def embedding(done: int, total: int) -> None:
+        board.update(done, total)
+        progress(done / max(total, 1), "embedding")
 
     try:
         if upload is not None:  # Gradio keeps the uploaded file's own name in its temp path
@@ -151,11 +177,13 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         else:
             path = add_text(retriever.settings.corpus_dir, title, text)
         progress(0.0, "indexing")
-        # Adds queue behind a running build rather than fail; the build reads the corpus once it
-        # holds the lock, so when it returns this document is in the live index.
-        report = build_index(retriever.settings, retriever.encoder, wait=True,
-                             progress=lambda done, total: progress(done / max(total, 1), "embedding"),
-                             note=lambda message: progress(0.0, message))
+        # Adds queue behind a running build rather than fail, showing its progress meanwhile; the
+        # build reads the corpus once it holds the lock, so when it returns this document is live.
+        try:
+            report = build_index(retriever.settings, retriever.encoder, wait=True, progress=embedding,
+                                 note=lambda message: progress(*board.status(message)))
+        finally:
+            board.update(0, 0)
         # A shared store may hold the same text already, added through another server.
         duplicate = [w for w in report.warnings if w.startswith(f"skipped: {path.name}: the same text")]
         if duplicate:
@@ -195,9 +223,10 @@ def _chat_tab(gr, retriever: Retriever, asked) -> None:
 
 def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
     """The documents table and the form that adds one; returns the table component."""
+    board = BuildBoard()  # shared by this page's adds: a queued one shows the running one's progress
 
     def add(upload, title, text, progress=gr.Progress()):
-        status = add_document(retriever, upload, title, text, lambda f, desc: progress(f, desc=desc))
+        status = add_document(retriever, upload, title, text, lambda f, desc: progress(f, desc=desc), board)
         line, rows = corpus_summary(retriever)
         return status, line, rows, None, "", ""
 
