@@ -12,6 +12,7 @@ vectors and BM25 scores. Scoring is the same code for both (``retriever.py``).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,10 +175,20 @@ class LocalStore:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._pointer: tuple[tuple[int, int, int], str | None] | None = None  # (CURRENT's stat, its build)
 
     def live(self) -> str | None:
-        build = current_build(self.settings.index_dir)
-        return build.name if build else None
+        # Asked before every question: a stat, and a read only when CURRENT was replaced (a build
+        # switches it with os.replace, which gives it a new inode and mtime).
+        try:
+            stat = os.stat(self.settings.index_dir / "CURRENT")
+        except FileNotFoundError:
+            return None
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._pointer is None or self._pointer[0] != seen:
+            build = current_build(self.settings.index_dir)
+            self._pointer = (seen, build.name if build else None)
+        return self._pointer[1]
 
     def open(self) -> LocalSnapshot:
         return LocalSnapshot(load_index(self.settings.index_dir))
