@@ -141,14 +141,38 @@ def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) ->
     return Logistic(names, tuple(float(w) for w in coef), float(model.intercept_[0] - coef @ mean))
 
 
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, ...], l2: float = 10.0) -> Logistic:
+    """A softmax over each question's candidates (conditional logit), fitted for the right ones
+    to come first: the ranking is what counts, not each passage's yes/no as in ``fit``."""
+    from scipy.optimize import minimize
+
+    x_all = np.concatenate([x for x, _ in groups])
+    mean, scale = x_all.mean(axis=0), x_all.std(axis=0) + 1e-6
+    data = [((x - mean) / scale, y.astype(bool)) for x, y in groups]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * float(w @ w) / 2, l2 * w
+        for x, y in data:
+            s = x @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            q = p * y / p[y].sum()  # the right candidates' share of the probability
+            total -= float(np.log(p[y].sum()))
+            grad = grad + x.T @ (p - q)
+        return total / len(data), grad / len(data)
+
+    w = minimize(loss, np.zeros(x_all.shape[1]), jac=True, method="L-BFGS-B").x
+    coef = w / scale
+    return Logistic(names, tuple(float(c) for c in coef), float(-coef @ mean))
+
+
 def train(samples: list[Sample]) -> dict:
     """Ranker, then confidence (on the ranker's own scores), then evidence; per language."""
     out: dict = {"rank": {}, "confidence": {}, "evidence": {}}
     for lang in LANGS:
         mine = [s for s in samples if s.lang == lang]
         answerable = [s for s in mine if s.answerable and s.labels.any() and s.for_ranking]
-        out["rank"][lang] = fit(np.concatenate([s.features for s in answerable]),
-                                np.concatenate([s.labels for s in answerable]), PASSAGE_FEATURES)
+        out["rank"][lang] = fit_listwise([(s.features, s.labels) for s in answerable], PASSAGE_FEATURES)
         rows = np.stack([question_row(s, out["rank"][lang]) for s in mine])
         out["confidence"][lang] = fit(rows, np.array([s.answerable for s in mine]), QUESTION_FEATURES)
         tables = [t for s in answerable for t in s.sentences]
