@@ -40,6 +40,7 @@ from .scoring import (
     score,
     sentence_features,
     term_coverage,
+    with_antecedent,
 )
 from .store import Candidates, Snapshot, cosines, nearest, open_store
 
@@ -305,9 +306,14 @@ class Retriever:
         for rank, row in enumerate(ranking.order()[: max(1, int(k))], 1):
             spans, table = self.sentence_rows(ranking, row)
             chosen = pick_evidence(table, evidence_model, EVIDENCE_MARGIN)
-            hits.append(Hit(ranking.passages[row], rank, float(ranking.scores[row]),
-                            float(ranking.features[row, _PASSAGE_COS]), float(ranking.features[row, _BM25]),
-                            tuple(spans[s] for s in chosen)))
+            p = ranking.passages[row]
+            texts = [p.text[a - p.start : b - p.start] for a, b in spans]
+            evidence: list[tuple[int, int]] = []
+            for span in (with_antecedent(spans, texts, s) for s in chosen):
+                if not any(a <= span[0] and span[1] <= b for a, b in evidence):  # (already inside one)
+                    evidence.append(span)
+            hits.append(Hit(p, rank, float(ranking.scores[row]), float(ranking.features[row, _PASSAGE_COS]),
+                            float(ranking.features[row, _BM25]), tuple(evidence)))
         return hits
 
 

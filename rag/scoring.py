@@ -188,6 +188,20 @@ def sentence_features(cosines: np.ndarray, coverage: np.ndarray, characters: np.
     return np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
 
 
+# A sentence that opens by pointing back ("他也以39岁…", "该公司…", "It was…") needs the one
+# before it to be read: its evidence span starts there.
+_POINTS_BACK = re.compile(r"^[\s\"'“‘「『（(]*(?:(?!此外)[他她它其该此这]"
+                          r"|(?:He|She|It|They|This|These|Its|His|Her|Their)\b)")
+
+
+def with_antecedent(spans: Sequence[tuple[int, int]], texts: Sequence[str], index: int) -> tuple[int, int]:
+    """The evidence span of sentence ``index``, from the sentence before when it opens by pointing back."""
+    start, end = spans[index]
+    if index > 0 and _POINTS_BACK.match(texts[index]):
+        start = spans[index - 1][0]
+    return start, end
+
+
 def pick_evidence(features: np.ndarray, model: Logistic, margin: float) -> list[int]:
     """Indices of the evidence sentences, best first: the best, and a runner-up within ``margin``."""
     if not len(features):

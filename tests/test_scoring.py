@@ -7,6 +7,7 @@ from rag.scoring import (
     PASSAGE_FEATURES,
     SENTENCE_FEATURES,
     Logistic,
+    character_bm25,
     character_overlap,
     character_weights,
     is_boilerplate,
@@ -15,6 +16,7 @@ from rag.scoring import (
     score,
     sentence_features,
     term_coverage,
+    with_antecedent,
 )
 
 
@@ -25,14 +27,16 @@ def column(table, name, names=PASSAGE_FEATURES):
 def test_passage_features_compare_each_candidate_with_the_best():
     f = passage_features(np.array([0.8, 0.7, 0.9], np.float32), np.array([0.85, 0.9, 0.8], np.float32),
                          np.array([2.0, 0.0, 4.0], np.float32), np.array([0.5, 0.0, 1.0], np.float32),
-                         np.zeros(3, np.float32), np.array([1, 0, 0], np.float32),
-                         np.array([100, 200, 300], np.float32), np.zeros(3, np.float32))
+                         np.zeros(3, np.float32), np.array([3.0, 0.0, 1.5], np.float32),
+                         np.array([1, 0, 0], np.float32), np.array([100, 200, 300], np.float32),
+                         np.zeros(3, np.float32))
     assert f.shape == (3, len(PASSAGE_FEATURES))
     assert column(f, "passage_gap") == pytest.approx([-0.1, -0.2, 0.0])
     assert column(f, "sentence_gap") == pytest.approx([-0.05, 0.0, -0.1])
     assert column(f, "bm25") == pytest.approx([0.5, 0.0, 1.0])  # normalised to the best candidate
+    assert column(f, "character_bm25") == pytest.approx([1.0, 0.0, 0.5])
     assert column(f, "bm25_z").mean() == pytest.approx(0.0, abs=1e-5)
-    assert passage_features(*(np.zeros(0, np.float32),) * 8).shape == (0, len(PASSAGE_FEATURES))
+    assert passage_features(*(np.zeros(0, np.float32),) * 9).shape == (0, len(PASSAGE_FEATURES))
 
 
 def test_score_and_evidence_follow_the_weights():
@@ -68,3 +72,20 @@ def test_sentence_features_mark_the_first_and_the_gap():
 def test_bylines_are_boilerplate():
     assert is_boilerplate("▶ 本报记者 罗晓燕") and is_boilerplate("新华社记者 刘颖/摄")
     assert not is_boilerplate("孙华芹建议政府出台更加普惠的支持政策，推动人工智能产业实现均衡发展。")
+
+
+def test_a_sentence_pointing_back_is_cited_with_the_one_before():
+    texts = ["培顿·曼宁成为首位带领两支球队进入超级碗的四分卫。", "他也以 39 岁高龄参加超级碗。",
+             "此外，比赛在圣克拉拉举行。"]
+    spans = [(0, 25), (25, 40), (40, 54)]
+    assert with_antecedent(spans, texts, 1) == (0, 40)  # "他" needs 培顿·曼宁
+    assert with_antecedent(spans, texts, 2) == (40, 54)  # 此外 ("besides") points nowhere
+    assert with_antecedent(spans, texts, 0) == (0, 25)  # nothing before the first
+    assert with_antecedent([(0, 2), (3, 24)], ["A.", "It was built in 1890."], 1) == (0, 24)
+
+
+def test_character_bm25_counts_rare_characters_and_repeats():
+    texts = ["孙华芹建议中小企业", "孙华芹说孙华芹建议", "中华文化源远流长"]
+    scores = character_bm25(texts, character_weights("孙华芹", texts))
+    assert scores[1] > scores[0] > scores[2] > 0  # repeats count; 华 alone counts a little
+    assert character_bm25(texts, {}).tolist() == [0.0, 0.0, 0.0]
