@@ -141,17 +141,23 @@ def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) ->
     return Logistic(names, tuple(float(w) for w in coef), float(model.intercept_[0] - coef @ mean))
 
 
-def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, ...], l2: float = 10.0) -> Logistic:
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, ...], l2: float = 10.0,
+                 unpenalised: tuple[str, ...] = ("boilerplate",)) -> Logistic:
     """A softmax over each question's candidates (conditional logit), fitted for the right ones
-    to come first: the ranking is what counts, not each passage's yes/no as in ``fit``."""
+    to come first: the ranking is what counts, not each passage's yes/no as in ``fit``.
+
+    ``l2`` (chosen by cross-validation) shrinks weights towards zero; features in ``unpenalised``
+    are rare in the training documents (XQuAD has no bylines) and would be shrunk to nothing.
+    """
     from scipy.optimize import minimize
 
     x_all = np.concatenate([x for x, _ in groups])
     mean, scale = x_all.mean(axis=0), x_all.std(axis=0) + 1e-6
     data = [((x - mean) / scale, y.astype(bool)) for x, y in groups]
+    penalty = l2 * np.array([name not in unpenalised for name in names], np.float64)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = l2 * float(w @ w) / 2, l2 * w
+        total, grad = float(w @ (penalty * w)) / 2, penalty * w
         for x, y in data:
             s = x @ w
             p = np.exp(s - s.max())

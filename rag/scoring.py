@@ -43,7 +43,8 @@ MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length")
 
 # A passage this short with no sentence end is a byline, credit or dateline ("▶ 本报记者 罗晓燕"):
-# still citable, but the ranker learns to keep it from crowding out content.
+# the ranker learns to keep it from crowding out content, but only where the question names
+# none of its terms: "Which reporter wrote the article?" (记者) still finds it.
 BOILERPLATE_CHARS = 40
 _BOILERPLATE = re.compile(r"记者|通讯员|编辑|责编|摄影?|来源|供图|本报|新华社|^\W*\d{4}年\d{1,2}月\d{1,2}日\W*$")
 _SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
@@ -143,7 +144,7 @@ def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np
         return np.zeros((0, len(PASSAGE_FEATURES)), np.float32)
     columns = [passage_cos, sentence_cos, passage_cos - passage_cos.max(), sentence_cos - sentence_cos.max(),
                _to_best(bm25), coverage, characters, _to_best(character_bm25), named,
-               np.log1p(lengths) / math.log(1000), boilerplate]
+               np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0)]
     table = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
     raw = table[:, [PASSAGE_FEATURES.index(name) for name in _STANDARDISED]]
     standardised = (raw - raw.mean(axis=0)) / (raw.std(axis=0) + 1e-6)
