@@ -23,11 +23,15 @@ if TYPE_CHECKING:
     from .retriever import Retriever
 
 # "that" is left out: in a question it mostly starts a relative clause, not a reference.
-_PRONOUN_EN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them|these|"
+_PRONOUN_EN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them|these|there(?=\s*[?.!]*\s*$)|"
                          r"this(?!\s+(?:year|month|week|time|round|session|article|text)\b))\b", re.I)
 # Matched as whole jieba words, so 其中, 因此, 应该 are not pronouns.
 _PRONOUN_ZH = {"他们", "她们", "它们", "这家", "那家", "这位", "那位", "这个", "那个", "这些", "那些", "这项",
-               "他", "她", "它", "其", "该", "此", "该公司", "该企业"}
+               "他", "她", "它", "其", "该", "此", "该公司", "该企业", "那里", "那儿", "这里"}
+# A pronoun that points at a person, or at a place or organisation: the subject carried over is
+# of that kind when the earlier turn has one ("Who chairs it?" -> the group, "他" -> a person).
+_PERSONAL = {"he", "she", "him", "his", "her", "他", "她", "这位", "那位"}
+_IMPERSONAL = {"it", "its", "there", "它", "这家", "那家", "该公司", "该企业", "那里", "那儿", "这里"}
 _ELLIPSIS_EN = re.compile(r"^\s*(and\b|what about\b|how about\b|what of\b|and what\b)", re.I)
 _ELLIPSIS_ZH = re.compile(r"^\s*(那么?|还有|另外)|呢\s*[？?]?\s*$")
 # "What is the second one?", "第一条是什么？": an item of a list the previous turn asked about.
@@ -68,14 +72,43 @@ def complete(question: str, history: Sequence[str], retriever: Retriever) -> str
     turns = [t for t in history if isinstance(t, str) and t.strip()][-MAX_HISTORY:]
     if not turns or not leans_on_history(question) or subjects(question, retriever):
         return None
-    pronoun = _PRONOUN_EN.search(question) or _zh_pronoun(question)
-    if not pronoun and (_ORDINAL_EN.search(question) or _ORDINAL_ZH.search(question)):
+    zh_pronoun, en_pronoun = _zh_pronoun(question), _PRONOUN_EN.search(question)
+    if not (zh_pronoun or en_pronoun) and (_ORDINAL_EN.search(question) or _ORDINAL_ZH.search(question)):
         return f"{turns[-1].strip()} {question.strip()}"  # the list it counts in is the previous turn's
-    subject = next((found[0] for turn in reversed(turns) if (found := subjects(turn, retriever))), None)
+    word = zh_pronoun or (en_pronoun.group(0).lower() if en_pronoun else "")
+    subject = next((_of_kind(found, word, turn, retriever) for turn in reversed(turns)
+                    if (found := subjects(turn, retriever))), None)
     if subject is None:
         return f"{turns[-1].strip()} {question.strip()}"  # no named subject: carry the topic over
-    if (pronoun := _zh_pronoun(question)) is not None:
-        return question.replace(pronoun, subject, 1)
-    if _PRONOUN_EN.search(question):
+    if zh_pronoun:
+        return question.replace(zh_pronoun, subject, 1)
+    if en_pronoun:
         return _PRONOUN_EN.sub(subject, question, count=1)
     return f"{subject}: {question.strip()}"
+
+
+def _is_person(name: str) -> bool:
+    import jieba.posseg
+
+    tags = [w.flag for w in jieba.posseg.lcut(name)]
+    return len(tags) == 1 and tags[0].startswith("nr")
+
+
+def _of_kind(names: list[str], pronoun: str, turn: str, retriever: Retriever) -> str:
+    """The name among an earlier turn's ``names`` that ``pronoun`` points at.
+
+    "天能控股集团董事长是谁？" then "他建议什么？": the turn names only the group, so the person
+    is taken from the passage that answered it (董事长张天任).
+    """
+    import jieba.posseg
+
+    people = [n for n in names if _is_person(n)]
+    if pronoun in _IMPERSONAL:
+        return next((n for n in names if n not in people), names[0])
+    if pronoun not in _PERSONAL:
+        return names[0]
+    if people:
+        return people[0]
+    hits = retriever.search(turn, 1)
+    answered_by = [w.word for w in jieba.posseg.lcut(hits[0].text) if w.flag.startswith("nr") and len(w.word) >= 2]
+    return answered_by[0] if answered_by else names[0]

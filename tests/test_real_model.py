@@ -187,3 +187,16 @@ def test_an_item_of_a_list_carries_the_previous_question(real_retriever, questio
     result = answer(real_retriever, question, 3, history=["张天任提出了哪些建议？"])
     assert result.understood_as == f"张天任提出了哪些建议？ {question}"
     assert "智能制造人才雁阵" in result.hits[0].text
+
+
+@pytest.mark.parametrize(("history", "question", "understood", "gold"), [
+    # the earlier turn names only the group: "he" is the chairman its answer names
+    ("天能控股集团董事长是谁？", "他在金融方面建议什么？", "张天任在金融方面建议什么？", "张天任"),
+    # "there" and "it" point at the organisation, not at the person beside it
+    ("What does Zhang Fan do at China Electrical Equipment Group?", "Which stages has AI been integrated into there?",
+     "Which stages has AI been integrated into 中国电气装备集团?", "研发、排产、配送"),
+])
+def test_a_pronoun_gets_a_subject_of_its_kind(real_retriever, history, question, understood, gold):
+    result = answer(real_retriever, question, 3, history=[history])
+    assert result.understood_as == understood
+    assert gold in result.hits[0].text
