@@ -34,10 +34,9 @@ from rag.index import (  # noqa: E402
     FORMAT_VERSION,
     BuildReport,
     PreparedBuild,
-    _write_build,
     choose_kind,
     corpus_hashes,
-    make_faiss,
+    write_build,
 )
 from rag.lexical import BM25Index  # noqa: E402
 
@@ -104,8 +103,9 @@ def synthetic(size: int, seed: int = 0):
 
 def write_stores(size: int, url: str, folder: Path) -> dict:
     """Write the synthetic corpus into a local index folder and a Postgres schema; seconds each."""
-    from rag.pgstore import _connect, _Tables
-    from rag.pgstore import _write_build as write_postgres
+    import psycopg
+
+    from rag.pgstore import write_prepared_build
 
     passages, vectors, questions = synthetic(size)
     started = time.perf_counter()
@@ -122,15 +122,12 @@ def write_stores(size: int, url: str, folder: Path) -> dict:
                           {}, manifest, BuildReport(size))
     started = time.perf_counter()
     (folder / "index").mkdir(parents=True, exist_ok=True)
-    _write_build(folder / "index", build, {"index.faiss": make_faiss(vectors, DIM, kinds["passages"]),
-                                           "sentences.faiss": make_faiss(build.sentence_vectors, DIM, "flat")})
+    write_build(folder / "index", build)
     local = time.perf_counter() - started
     started = time.perf_counter()
-    tables = _Tables(f"bench_{size}")
-    with _connect(url) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{tables.schema}" CASCADE')
-        tables.create(conn)
-        write_postgres(conn, tables, build)
+    with psycopg.connect(url, autocommit=True) as conn:  # a fresh schema per run
+        conn.execute(f"DROP SCHEMA IF EXISTS bench_{size} CASCADE")
+    write_prepared_build(url, f"bench_{size}", build)
     postgres = time.perf_counter() - started
     (folder / "questions.json").write_text(json.dumps({t: v.tolist() for t, v in questions.items()},
                                                       ensure_ascii=False))

@@ -289,10 +289,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
                                list(live.manifest.get("skipped", [])))
         reuse = {} if full else _old_vectors(settings.index_dir, encoder.name)
         build = prepare_build(settings.corpus_dir, settings, encoder, reuse, progress, embed_many)
-        kinds = build.manifest["faiss"]
-        _write_build(settings.index_dir, build, {
-            "index.faiss": make_faiss(build.passage_vectors, encoder.dim, kinds["passages"]),
-            "sentences.faiss": make_faiss(build.sentence_vectors, encoder.dim, kinds["sentences"])})
+        write_build(settings.index_dir, build)
         build.report.seconds = time.perf_counter() - started
         return build.report
 
@@ -369,9 +366,16 @@ def _up_to_date(settings: Settings, model: str) -> Index | None:
     return live
 
 
-def _write_build(index_dir: Path, build: PreparedBuild, vectors: dict) -> None:
+def write_build(index_dir: Path, build: PreparedBuild) -> None:
+    """Write a prepared build into ``index_dir`` and make it the live one (callers hold the build lock).
+
+    Its FAISS indexes are of the kinds its manifest names (exact, or HNSW for large corpora).
+    """
     import faiss
 
+    kinds, dim = build.manifest["faiss"], build.manifest["dim"]
+    vectors = {"index.faiss": make_faiss(build.passage_vectors, dim, kinds["passages"]),
+               "sentences.faiss": make_faiss(build.sentence_vectors, dim, kinds["sentences"])}
     builds = index_dir / "builds"
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     tmp = builds / (name + ".tmp")

@@ -291,6 +291,19 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
     return build.report
 
 
+def write_prepared_build(url: str, schema: str, build: PreparedBuild) -> str:
+    """Write a build prepared elsewhere (``index.prepare_build``, or a benchmark's synthetic one) into
+    a store schema and make it live, one build at a time; its name."""
+    tables = _Tables(schema)
+    with _connect(url, "rag-build") as conn:
+        tables.create(conn)
+        with _advisory_lock(conn, tables.schema, wait=True):
+            live = conn.execute(f"SELECT name FROM {tables('live')}").fetchone()
+            name = _write_build(conn, tables, build)
+            _drop_old_builds(conn, tables, keep={name, live[0] if live else ""})
+    return name
+
+
 def _write_documents(documents: list[tuple[str, bytes, str]], folder: Path) -> list[str]:
     """The store's documents as files under ``folder`` (for the readers); warnings for bad paths."""
     warnings = []
