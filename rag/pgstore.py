@@ -187,19 +187,10 @@ class PgSnapshot(Snapshot):
     """One build in PostgreSQL: questions fetch only their candidates."""
 
     def __init__(self, store: PostgresStore, name: str, manifest: dict, glossary: dict, glosses: dict):
-        super().__init__()
         self.store, self.name, self.manifest, self.glossary = store, name, manifest, glossary
         self.dictionary = Dictionary(glosses)
         self.size = int(manifest["passages"])
         self._t = lambda table: store.tables(table, name)
-
-    def all_texts(self) -> Sequence[str]:
-        with self.store.cursor() as cur:
-            return [r[0] for r in cur.execute(f"SELECT text FROM {self._t('passages')} ORDER BY id")]
-
-    def vocabulary(self) -> Sequence[str]:
-        with self.store.cursor() as cur:
-            return [r[0] for r in cur.execute(f"SELECT term FROM {self._t('terms')}")]
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         with self.store.cursor() as cur:

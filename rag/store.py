@@ -13,9 +13,9 @@ vectors and BM25 scores. Scoring is the same code for both (``retriever.py``).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -28,7 +28,6 @@ from .index import Index, current_build, load_index, stored_sentences
 from .scoring import is_boilerplate
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
-PINYIN_ALL_TEXT = 5_000  # passages (~1-2 MB of text) whose every Chinese stretch gets its pinyin worked out
 
 
 class Snapshot:
@@ -40,30 +39,10 @@ class Snapshot:
     glossary: dict[str, dict[str, list[str]]]
     dictionary: Dictionary
 
-    def __init__(self) -> None:
-        self._names: PinyinNames | None = None
-        self._names_lock = threading.Lock()
-
-    @property
+    @cached_property
     def names(self) -> PinyinNames:
-        """The pinyin of the corpus, worked out once, by the first question that needs it.
-
-        Every stretch of Chinese in a corpus of up to PINYIN_ALL_TEXT passages; above that the
-        work and memory would grow with the text (minutes and GBs at 100k passages), so only
-        the corpus's distinct words are read: a name jieba cuts apart is then not found.
-        """
-        with self._names_lock:  # concurrent first questions must not each work it out
-            if self._names is None:
-                self._names = PinyinNames(self.all_texts() if self.size <= PINYIN_ALL_TEXT else self.vocabulary())
-        return self._names
-
-    # -- what each store provides -----------------------------------------------------------------
-    def all_texts(self) -> Sequence[str]:
-        raise NotImplementedError
-
-    def vocabulary(self) -> Sequence[str]:
-        """The distinct jieba tokens of the corpus."""
-        raise NotImplementedError
+        """Romanised names -> the corpus's Chinese, from the pinyin stored with the build."""
+        return PinyinNames(self.glossary.get("spelled", {}))
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         raise NotImplementedError
@@ -103,7 +82,6 @@ class LocalSnapshot(Snapshot):
     """A build in the local folder, loaded whole into memory."""
 
     def __init__(self, index: Index):
-        super().__init__()
         self.index = index
         self.name = index.path.name
         self.manifest = index.manifest
@@ -120,12 +98,6 @@ class LocalSnapshot(Snapshot):
         if index.sentence_vectors.ntotal != len(self.passage_of):
             raise IndexNotReady(f"index in {index.path} has {index.sentence_vectors.ntotal} sentence vectors "
                                 f"for {len(self.passage_of)} sentences: run `rag index --full`")
-
-    def all_texts(self) -> Sequence[str]:
-        return [p.text for p in self.passages]
-
-    def vocabulary(self) -> Sequence[str]:
-        return self.index.bm25.vocabulary()
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         return self.index.bm25.idf(terms)

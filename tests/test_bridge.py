@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.bridge import Dictionary, PinyinNames, corpus_glosses, split_syllables
+from rag.bridge import Dictionary, PinyinNames, _syllables, corpus_glosses, pypinyin_syllables, split_syllables
 from tests.conftest import ARTICLE
 
 TEXT = ARTICLE.read_text(encoding="utf-8")
@@ -10,7 +10,7 @@ TEXT = ARTICLE.read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def names():
-    return PinyinNames([TEXT])
+    return PinyinNames.of([TEXT])
 
 
 @pytest.mark.parametrize("question, name", [
@@ -33,6 +33,10 @@ def test_pinyin_names(names, question, name):
 def test_english_words_are_not_names(names):
     assert names.find("How can he fan the men who sing") == []
     assert names.find("What is the capital of France?") == []
+
+
+def test_packaged_syllables_are_pypinyins():
+    assert _syllables() == pypinyin_syllables()
 
 
 def test_syllable_split():

@@ -10,7 +10,7 @@ import pytest
 from rag.errors import CorpusError, IndexNotReady
 from rag.index import build_index, current_build, load_index, stale_reasons
 from rag.retriever import Retriever
-from tests.conftest import FakeEncoder
+from tests.conftest import ROOT, FakeEncoder
 
 
 def test_build_and_load_round_trip(settings, fake_encoder):
@@ -183,14 +183,25 @@ def test_an_encoder_named_unlike_the_setting_does_not_rebuild_every_start(settin
 
 
 def test_a_large_corpus_spells_names_from_its_words(settings, fake_encoder, monkeypatch):
-    """Above PINYIN_ALL_TEXT passages the pinyin comes from the distinct words, not every stretch."""
-    import rag.store
+    """Above PINYIN_ALL_TEXT passages the build spells the distinct words, not every stretch."""
+    import rag.index
 
-    monkeypatch.setattr(rag.store, "PINYIN_ALL_TEXT", 5)  # the article's 22 passages count as large
+    monkeypatch.setattr(rag.index, "PINYIN_ALL_TEXT", 5)  # the article's 22 passages count as large
+    build_index(settings, fake_encoder)
+    spelled = load_index(settings.index_dir).glossary["spelled"]
+    assert "孙华芹" in spelled["sun hua qin"]
+    assert "芹关" not in spelled.get("qin guan", [])  # 孙华芹关注: across two words, not spelled
+    assert "孙华芹" in Retriever(settings, fake_encoder).analyse("What did Sun Huaqin propose for SMEs?").names
 
-    def every_text(self):
-        raise AssertionError("a large corpus must not work out the pinyin of all its text")
 
-    monkeypatch.setattr(rag.store.LocalSnapshot, "all_texts", every_text)
-    retriever = Retriever(settings, fake_encoder)
-    assert "孙华芹" in retriever.analyse("What did Sun Huaqin propose for SMEs?").names
+def test_a_question_does_not_load_pypinyin(settings, fake_encoder):
+    """The pinyin is worked out at build time: an English question needs no pypinyin (~55 MB)."""
+    import subprocess
+    import sys
+
+    build_index(settings, fake_encoder)
+    code = ("import sys; from rag.index import load_index; from rag.store import LocalSnapshot; "
+            f"s = LocalSnapshot(load_index(__import__('pathlib').Path({str(settings.index_dir)!r}))); "
+            "assert s.names.find('What did Sun Huaqin propose?') == ['孙华芹']; "
+            "assert not [m for m in sys.modules if m.startswith('pypinyin')], 'pypinyin loaded'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
