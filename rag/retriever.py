@@ -31,7 +31,6 @@ from .index import build_index, stale_reasons
 from .lexical import cjk_ratio, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
-    character_bm25,
     character_overlap,
     character_weights,
     load_weights,
@@ -280,7 +279,6 @@ class Retriever:
             found.passage_cos, best_sentence, found.bm25,
             np.array([term_coverage(t, query.terms, query.idf) for t in texts], np.float32),
             np.array([character_overlap(t, characters) for t in texts], np.float32),
-            character_bm25(texts, characters),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), found.boilerplate)
         scores = score(features, load_weights()["rank"][query.lang])

@@ -27,11 +27,11 @@ WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
 # the ranker sees how a passage compares with its rivals, not only cosine levels that differ
 # from corpus to corpus.
 PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap", "bm25", "coverage",
-                    "characters", "character_bm25", "name", "log_length", "boilerplate", "passage_z", "sentence_z",
-                    "bm25_z", "coverage_z", "characters_z", "character_bm25_z")
+                    "characters", "name", "log_length", "boilerplate", "passage_z", "sentence_z", "bm25_z",
+                    "coverage_z", "characters_z")
 # Standardised within the question's candidates (z-scores): what stands out among the rivals
 # carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
-_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters", "character_bm25")
+_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters")
 # One row per question, from its ranked candidates: does the corpus answer it at all?
 # Only levels of the best candidate and its lead over the runner-up: features that compare with
 # the whole candidate set (z-scores, spread) grow with the corpus and made the confidence
@@ -112,24 +112,6 @@ def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
     return {g: math.log(1 + n / (sum(g in t for t in texts) + 0.5)) for g in grams}
 
 
-def character_bm25(texts: Sequence[str], weights: dict[str, float], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
-    """BM25 of each text for the question's Han characters and bigrams (``weights`` are their idf).
-
-    Unlike words, characters need no segmentation that could cut a name differently in the
-    question and the text; counting repeats and normalising length is what BM25 adds to
-    ``character_overlap``.
-    """
-    scores = np.zeros(len(texts), np.float32)
-    if not weights or not len(texts):
-        return scores
-    lengths = np.array([len(t) for t in texts], np.float32)
-    norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()), 1.0))
-    for gram, idf in weights.items():
-        tf = np.array([t.count(gram) for t in texts], np.float32)
-        scores += idf * tf * (k1 + 1) / (tf + norm)
-    return scores
-
-
 def character_overlap(text: str, weights: dict[str, float]) -> float:
     """Weighted share of the question's characters and bigrams found in ``text`` (0 without any)."""
     total = sum(weights.values())
@@ -137,13 +119,13 @@ def character_overlap(text: str, weights: dict[str, float]) -> float:
 
 
 def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
-                     coverage: np.ndarray, characters: np.ndarray, character_bm25: np.ndarray, named: np.ndarray,
-                     lengths: np.ndarray, boilerplate: np.ndarray) -> np.ndarray:
+                     coverage: np.ndarray, characters: np.ndarray, named: np.ndarray, lengths: np.ndarray,
+                     boilerplate: np.ndarray) -> np.ndarray:
     """The PASSAGE_FEATURES table, one row per candidate (all inputs are per-candidate arrays)."""
     if not len(passage_cos):
         return np.zeros((0, len(PASSAGE_FEATURES)), np.float32)
     columns = [passage_cos, sentence_cos, passage_cos - passage_cos.max(), sentence_cos - sentence_cos.max(),
-               _to_best(bm25), coverage, characters, _to_best(character_bm25), named,
+               _to_best(bm25), coverage, characters, named,
                np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0)]
     table = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
     raw = table[:, [PASSAGE_FEATURES.index(name) for name in _STANDARDISED]]

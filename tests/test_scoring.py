@@ -7,7 +7,6 @@ from rag.scoring import (
     PASSAGE_FEATURES,
     SENTENCE_FEATURES,
     Logistic,
-    character_bm25,
     character_overlap,
     character_weights,
     is_boilerplate,
@@ -27,16 +26,14 @@ def column(table, name, names=PASSAGE_FEATURES):
 def test_passage_features_compare_each_candidate_with_the_best():
     f = passage_features(np.array([0.8, 0.7, 0.9], np.float32), np.array([0.85, 0.9, 0.8], np.float32),
                          np.array([2.0, 0.0, 4.0], np.float32), np.array([0.5, 0.0, 1.0], np.float32),
-                         np.zeros(3, np.float32), np.array([3.0, 0.0, 1.5], np.float32),
-                         np.array([1, 0, 0], np.float32), np.array([100, 200, 300], np.float32),
-                         np.zeros(3, np.float32))
+                         np.zeros(3, np.float32), np.array([1, 0, 0], np.float32),
+                         np.array([100, 200, 300], np.float32), np.zeros(3, np.float32))
     assert f.shape == (3, len(PASSAGE_FEATURES))
     assert column(f, "passage_gap") == pytest.approx([-0.1, -0.2, 0.0])
     assert column(f, "sentence_gap") == pytest.approx([-0.05, 0.0, -0.1])
     assert column(f, "bm25") == pytest.approx([0.5, 0.0, 1.0])  # normalised to the best candidate
-    assert column(f, "character_bm25") == pytest.approx([1.0, 0.0, 0.5])
     assert column(f, "bm25_z").mean() == pytest.approx(0.0, abs=1e-5)
-    assert passage_features(*(np.zeros(0, np.float32),) * 9).shape == (0, len(PASSAGE_FEATURES))
+    assert passage_features(*(np.zeros(0, np.float32),) * 8).shape == (0, len(PASSAGE_FEATURES))
 
 
 def test_score_and_evidence_follow_the_weights():
@@ -82,10 +79,3 @@ def test_a_sentence_pointing_back_is_cited_with_the_one_before():
     assert with_antecedent(spans, texts, 2) == (40, 54)  # 此外 ("besides") points nowhere
     assert with_antecedent(spans, texts, 0) == (0, 25)  # nothing before the first
     assert with_antecedent([(0, 2), (3, 24)], ["A.", "It was built in 1890."], 1) == (0, 24)
-
-
-def test_character_bm25_counts_rare_characters_and_repeats():
-    texts = ["孙华芹建议中小企业", "孙华芹说孙华芹建议", "中华文化源远流长"]
-    scores = character_bm25(texts, character_weights("孙华芹", texts))
-    assert scores[1] > scores[0] > scores[2] > 0  # repeats count; 华 alone counts a little
-    assert character_bm25(texts, {}).tolist() == [0.0, 0.0, 0.0]
