@@ -218,14 +218,14 @@ class Dictionary:
         words = [x for w in words for x in ABBREVIATIONS.get(_singular(w), w).split()]
         found: list[str] = []
         used = [False] * len(words)
+        singular = [_singular(w) for w in words]  # keys are built from these (once per word, not per phrase)
+        last_forms = [[_singular(f) for f in _word_forms(w)] for w in words]
         for size in (5, 4, 3, 2, 1):  # longest phrases first: "machine tool" before "machine"
             for i in range(len(words) - size + 1):
-                if any(used[i : i + size]):
+                j = i + size - 1
+                if words[i] in EN_STOPWORDS or words[j] in EN_STOPWORDS or any(used[i : j + 1]):
                     continue
-                phrase = words[i : i + size]
-                if phrase[0] in EN_STOPWORDS or phrase[-1] in EN_STOPWORDS:
-                    continue
-                keys = [_phrase_key(phrase[:-1] + [form]) for form in _word_forms(phrase[-1])]
+                keys = [" ".join(singular[i:j] + [form]) for form in last_forms[j]]
                 hits = sorted({zh for key in keys for zh in self._glosses.get(key, ())})
                 if hits:
                     found += sorted(hits, key=len, reverse=True)
