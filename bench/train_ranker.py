@@ -86,6 +86,7 @@ class Sample:
     features: np.ndarray  # candidates x PASSAGE_FEATURES
     labels: np.ndarray  # candidate passage answers the question
     has_terms: bool
+    unknown_name: bool  # Query.unknown_name
     for_ranking: bool = True  # the ranker learns from one view of each corpus; the confidence from all
     sentences: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (features, labels) per right passage
 
@@ -106,7 +107,7 @@ def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: s
             passages = ranking.passages
             labels = np.array([bool(q["gold"]) and is_right(q, p.text) for p in passages])
             sample = Sample(q.get("doc", tag), q["lang"], bool(q["gold"]), ranking.features, labels,
-                            bool(ranking.query.terms))
+                            bool(ranking.query.terms), ranking.query.unknown_name)
             for row in np.nonzero(labels)[0]:
                 spans, table = retriever.sentence_rows(ranking, int(row))
                 text = passages[row].text
@@ -188,7 +189,8 @@ def train(samples: list[Sample]) -> dict:
 
 
 def question_row(sample: Sample, ranker: Logistic) -> np.ndarray:
-    return question_features(sample.features, score(sample.features, ranker), sample.has_terms)
+    return question_features(sample.features, score(sample.features, ranker), sample.has_terms,
+                             sample.unknown_name)
 
 
 def threshold(models: dict, samples: list[Sample]) -> dict[str, float]:

@@ -46,7 +46,8 @@ def answer_confidence(ranking: Ranking) -> float:
     if not ranking.ids:
         return 0.0
     model = load_weights()["confidence"][ranking.query.lang]
-    return confidence(question_features(ranking.features, ranking.scores, bool(ranking.query.terms)), model)
+    return confidence(question_features(ranking.features, ranking.scores, bool(ranking.query.terms),
+                                        ranking.query.unknown_name), model)
 
 
 def is_answered(probability: float, lang: str) -> bool:

@@ -214,6 +214,10 @@ class Dictionary:
         self._glosses = glosses  # corpus_glosses() of the corpus
 
     def translate(self, question: str) -> list[str]:
+        return self.bridge(question)[0]
+
+    def bridge(self, question: str) -> tuple[list[str], set[str]]:
+        """The Chinese words the question's words and phrases reach, and the words they came from."""
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
         words = [x for w in words for x in ABBREVIATIONS.get(_singular(w), w).split()]
         found: list[str] = []
@@ -229,6 +233,5 @@ class Dictionary:
                 hits = sorted({zh for key in keys for zh in self._glosses.get(key, ())})
                 if hits:
                     found += sorted(hits, key=len, reverse=True)
-                    used[i : i + size] = [True] * size
-        return found
-
+                    used[i : j + 1] = [True] * size
+        return found, {w for w, u in zip(words, used, strict=True) if u}

@@ -118,6 +118,19 @@ class Hit:
                 "id": p.id}
 
 
+def _has_unknown_name(text: str, found_a_name: bool, reached: set[str]) -> bool:
+    """Does an English question hold a capitalised word (not its first) that no bridge reached?
+
+    "Luther", "Manning": transliterated, neither pinyin nor in the glossary. The confidence
+    learns what it means: such questions score lower cosines even when the corpus answers them
+    (a weight > 0 in English).
+    """
+    if found_a_name:  # the pinyin or glossary bridge found the name
+        return False
+    return any(w.lower() not in reached and w.lower() not in EN_STOPWORDS
+               for w in re.findall(r"(?<=\s)[A-Z][a-z]+", text))
+
+
 @dataclass(frozen=True)
 class Query:
     """A cleaned question and the lexical evidence found for it."""
@@ -128,6 +141,7 @@ class Query:
     idf: tuple[float, ...]  # BM25 idf of each term in this corpus (0: not in the corpus)
     names: tuple[str, ...]  # Chinese names the question spells in pinyin or via the glossary
     truncated: bool
+    unknown_name: bool = False  # English: a capitalised word inside it that no bridge reached
 
 
 @dataclass(frozen=True)
@@ -235,6 +249,7 @@ class Retriever:
     def analyse(self, question: str) -> Query:
         """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
         text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
+        unknown_name = False
         state = self._current()
         names = glossary.find(text, state.glossary["names"])
         if re.search("[A-Za-z]", text):  # only romanised words can spell a name in pinyin
@@ -245,12 +260,14 @@ class Retriever:
             # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
             known = [w for w, idf in zip(own, state.idf(own), strict=True) if idf > 0]  # one look-up for all
-            lang, terms = "en", state.dictionary.translate(text) + known
+            bridged, reached = state.dictionary.bridge(text)
+            lang, terms = "en", bridged + known
+            unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
         for word in names + glossary.find(text, state.glossary["aliases"]):
             terms += tokenize(word)
         terms = list(dict.fromkeys(terms))
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
-                     truncated)
+                     truncated, unknown_name)
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         return self.search_batch([question], k)[0]

@@ -37,7 +37,7 @@ _STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters"
 # the whole candidate set (z-scores, spread) grow with the corpus and made the confidence
 # depend on how many documents were indexed.
 QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
-                     "has_terms", "cos_lead")
+                     "has_terms", "cos_lead", "unknown_name")
 MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 # One row per sentence of a passage: is this the sentence that answers?
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length")
@@ -144,14 +144,15 @@ def score(features: np.ndarray, model: Logistic) -> np.ndarray:
     return model.logit(features)
 
 
-def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool) -> np.ndarray:
+def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool, unknown_name: bool) -> np.ndarray:
     """The QUESTION_FEATURES row of one question, from its candidates' features and scores."""
     col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
     top = features[int(np.argmax(scores))]
     cosines = np.sort(features[:, col["passage_cos"]])[::-1]
     lead = float(cosines[0] - cosines[1]) if len(cosines) > 1 else MAX_LEAD
     return np.array([top[col["passage_cos"]], top[col["sentence_cos"]], top[col["coverage"]],
-                     top[col["characters"]], top[col["name"]], float(has_terms), min(lead, MAX_LEAD)],
+                     top[col["characters"]], top[col["name"]], float(has_terms), min(lead, MAX_LEAD),
+                     float(unknown_name)],
                     np.float32)
 
 

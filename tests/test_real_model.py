@@ -200,3 +200,14 @@ def test_a_pronoun_gets_a_subject_of_its_kind(real_retriever, history, question,
     result = answer(real_retriever, question, 3, history=[history])
     assert result.understood_as == understood
     assert gold in result.hits[0].text
+
+
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("What did Martin Luther write in 1517?", True),  # no bridge reaches Luther
+    ("What did Sun Huaqin propose for SMEs?", False),  # pinyin finds 孙华芹
+    ("What is Transfar's self-developed model called?", False),  # the glossary finds 传化
+    ("What do SMEs lack?", False),  # CC-CEDICT reaches 中小企业
+    ("孙华芹建议什么？", False),  # a Chinese question has no capitalised words
+])
+def test_a_name_no_bridge_reaches_is_noted_for_the_confidence(real_retriever, question, unknown):
+    assert real_retriever.analyse(question).unknown_name is unknown
