@@ -14,6 +14,15 @@ from rag.index import build_index, load_index
 from tests.helpers.server import article_corpus, start_server, stop_server
 
 
+@pytest.fixture
+def article_server(tmp_path):
+    """The real chat server over a copy of the article: (its folder, its process, its URL)."""
+    base = article_corpus(tmp_path)
+    proc, url = start_server(base)
+    yield base, proc, url
+    stop_server(proc)
+
+
 def _docx_bomb(path, inflated_mb: int) -> None:
     """A DOCX-shaped zip whose document.xml inflates to ``inflated_mb`` MB of spaces."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -72,86 +81,78 @@ def test_same_title_at_once_keeps_every_text(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_concurrent_adds_through_the_server_are_all_answered(tmp_path):
+def test_concurrent_adds_through_the_server_are_all_answered(article_server):
     from gradio_client import Client
 
-    base = article_corpus(tmp_path)
-    proc, url = start_server(base)
-    try:
-        facts = {f"工厂{c}{d}": f"代号{c}{d}的智能工厂今年部署了{c}{d}7台焊接机器人，由{c}{d}号车间负责运维。"
-                 for c in "ABC" for d in "12"}
-        shared = {f"同名{n}": f"同名文档第{n}篇：代号同名{n}的仓库使用了{n}9台搬运机器人。" for n in range(1, 3)}
-        stop = threading.Event()
-        answered = []
+    base, proc, url = article_server
+    facts = {f"工厂{c}{d}": f"代号{c}{d}的智能工厂今年部署了{c}{d}7台焊接机器人，由{c}{d}号车间负责运维。"
+             for c in "ABC" for d in "12"}
+    shared = {f"同名{n}": f"同名文档第{n}篇：代号同名{n}的仓库使用了{n}9台搬运机器人。" for n in range(1, 3)}
+    stop = threading.Event()
+    answered = []
 
-        def asker():
-            client = Client(url, verbose=False)
-            while not stop.is_set():
-                history = client.predict("What did Sun Huaqin propose for SMEs?", [], 3, api_name="/ask")[0]
-                answered.append("孙华芹" in str(history[-1]["content"]))
-
-        def adder(items):
-            client = Client(url, verbose=False)
-            return [client.predict(None, title, text, api_name="/add")[0] for title, text in items]
-
-        askers = [threading.Thread(target=asker) for _ in range(5)]
-        for t in askers:
-            t.start()
-        groups = [[(t, facts[t]) for t in facts if t.startswith(f"工厂{c}")] for c in "ABC"]
-        groups += [[("同名", text)] for text in shared.values()]
-        with ThreadPoolExecutor(len(groups)) as pool:
-            statuses = [s for group in pool.map(adder, groups) for s in group]
-        stop.set()
-        for t in askers:
-            t.join()
-        assert all(s.startswith("✅") for s in statuses), statuses
-        assert answered and all(answered)  # questions kept being answered, rightly, during the adds
-        index = load_index(base / "index")
-        texts = "".join(p.text for p in index.passages)
-        for text in list(facts.values()) + list(shared.values()):
-            assert texts.count(text) == 1  # each add is in the live index exactly once
-        assert len(list((base / "corpus").glob("*.md"))) == 1 + len(facts) + len(shared)
-        # adds were embedded without torch: the server never loaded it (~1 GB)
-        assert "libtorch" not in open(f"/proc/{proc.pid}/maps").read()
+    def asker():
         client = Client(url, verbose=False)
-        for title in facts:
-            code = title[2:]
-            reply = client.predict(f"代号{code}的智能工厂部署了多少台焊接机器人？", [], 1, api_name="/ask")[0][-1]
-            assert f"{code}7台焊接机器人" in str(reply["content"])
-    finally:
-        stop_server(proc)
+        while not stop.is_set():
+            history = client.predict("What did Sun Huaqin propose for SMEs?", [], 3, api_name="/ask")[0]
+            answered.append("孙华芹" in str(history[-1]["content"]))
+
+    def adder(items):
+        client = Client(url, verbose=False)
+        return [client.predict(None, title, text, api_name="/add")[0] for title, text in items]
+
+    askers = [threading.Thread(target=asker) for _ in range(5)]
+    for t in askers:
+        t.start()
+    groups = [[(t, facts[t]) for t in facts if t.startswith(f"工厂{c}")] for c in "ABC"]
+    groups += [[("同名", text)] for text in shared.values()]
+    with ThreadPoolExecutor(len(groups)) as pool:
+        statuses = [s for group in pool.map(adder, groups) for s in group]
+    stop.set()
+    for t in askers:
+        t.join()
+    assert all(s.startswith("✅") for s in statuses), statuses
+    assert answered and all(answered)  # questions kept being answered, rightly, during the adds
+    index = load_index(base / "index")
+    texts = "".join(p.text for p in index.passages)
+    for text in list(facts.values()) + list(shared.values()):
+        assert texts.count(text) == 1  # each add is in the live index exactly once
+    assert len(list((base / "corpus").glob("*.md"))) == 1 + len(facts) + len(shared)
+    # adds were embedded without torch: the server never loaded it (~1 GB)
+    assert "libtorch" not in open(f"/proc/{proc.pid}/maps").read()
+    client = Client(url, verbose=False)
+    for title in facts:
+        code = title[2:]
+        reply = client.predict(f"代号{code}的智能工厂部署了多少台焊接机器人？", [], 1, api_name="/ask")[0][-1]
+        assert f"{code}7台焊接机器人" in str(reply["content"])
 
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_an_add_queued_behind_another_shows_that_builds_progress(tmp_path):
+def test_an_add_queued_behind_another_shows_that_builds_progress(article_server):
     import time
 
     from gradio_client import Client
 
-    base = article_corpus(tmp_path)
-    proc, url = start_server(base)
-    try:
-        big = "\n\n".join(f"第{n}号园区的{n}号产线今年新增了{n * 7}台检测设备，年产值达到{n * 13}亿元。"
-                          f"该产线由{n}号团队负责，已连续运行{n + 3}个月。" for n in range(1, 121))
-        first, second = Client(url, verbose=False), Client(url, verbose=False)
-        running = first.submit(None, "大文档", big, api_name="/add")
-        deadline = time.time() + 120
-        while not _descriptions(running) & {"embedding"} and time.time() < deadline:
-            time.sleep(0.1)
-        queued = second.submit(None, "小文档", "代号Q9的仓库使用了39台搬运机器人。", api_name="/add")
-        seen = set()
-        while not queued.done():
-            seen |= _descriptions(queued)
-            time.sleep(0.1)
+    _, _, url = article_server
+    big = "\n\n".join(f"第{n}号园区的{n}号产线今年新增了{n * 7}台检测设备，年产值达到{n * 13}亿元。"
+                      f"该产线由{n}号团队负责，已连续运行{n + 3}个月。" for n in range(1, 121))
+    first, second = Client(url, verbose=False), Client(url, verbose=False)
+    running = first.submit(None, "大文档", big, api_name="/add")
+    deadline = time.time() + 120
+    while not _descriptions(running) & {"embedding"} and time.time() < deadline:
+        time.sleep(0.1)
+    queued = second.submit(None, "小文档", "代号Q9的仓库使用了39台搬运机器人。", api_name="/add")
+    seen = set()
+    while not queued.done():
         seen |= _descriptions(queued)
-        assert running.result()[0].startswith("✅") and queued.result()[0].startswith("✅")
-        waits = [d for d in seen if d.startswith("waiting for another build to finish: it has embedded")]
-        assert waits, seen  # the queued client saw the running build's progress, not a frozen bar
-        reply = second.predict("代号Q9的仓库使用了多少台搬运机器人？", [], 1, api_name="/ask")[0][-1]
-        assert "39台搬运机器人" in str(reply["content"])
-    finally:
-        stop_server(proc)
+        time.sleep(0.1)
+    seen |= _descriptions(queued)
+    assert running.result()[0].startswith("✅") and queued.result()[0].startswith("✅")
+    waits = [d for d in seen if d.startswith("waiting for another build to finish: it has embedded")]
+    assert waits, seen  # the queued client saw the running build's progress, not a frozen bar
+    reply = second.predict("代号Q9的仓库使用了多少台搬运机器人？", [], 1, api_name="/ask")[0][-1]
+    assert "39台搬运机器人" in str(reply["content"])
 
 
 def _descriptions(job) -> set[str]:
