@@ -110,9 +110,7 @@ def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: s
                             bool(ranking.query.terms), ranking.query.unknown_name)
             for row in np.nonzero(labels)[0]:
                 spans, table = retriever.sentence_rows(ranking, int(row))
-                text = passages[row].text
-                start = passages[row].start
-                sentence_labels = np.array([any(squash(g) in squash(text[a - start : b - start]) for g in q["gold"])
+                sentence_labels = np.array([any(squash(g) in squash(passages[row].text_at(a, b)) for g in q["gold"])
                                             for a, b in spans])
                 sample.sentences.append((table, sentence_labels))
             samples.append(sample)

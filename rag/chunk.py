@@ -33,6 +33,10 @@ class Passage:
     end: int
     text: str
 
+    def text_at(self, start: int, end: int) -> str:
+        """The text between document offsets ``start`` and ``end`` (a sentence of this passage)."""
+        return self.text[start - self.start : end - self.start]
+
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of each sentence in text[start:end], whitespace trimmed, covering all of it."""

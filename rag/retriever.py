@@ -107,7 +107,7 @@ class Hit:
     @property
     def evidence(self) -> str:
         p = self.passage
-        return p.text[self.evidence_start - p.start : self.evidence_end - p.start]
+        return p.text_at(self.evidence_start, self.evidence_end)
 
     def to_dict(self) -> dict:
         p = self.passage
@@ -308,7 +308,7 @@ class Retriever:
         spans = found.spans[row]
         cos = (found.sentence_cos[row] if len(found.sentence_cos[row])
                else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
-        texts = [p.text[a - p.start : b - p.start] for a, b in spans]
+        texts = [p.text_at(a, b) for a, b in spans]
         coverage = np.array([term_coverage(t, ranking.query.terms, ranking.query.idf) for t in texts], np.float32)
         characters = np.array([character_overlap(t, ranking.characters) for t in texts], np.float32)
         return spans, sentence_features(cos.astype(np.float32), coverage, characters,
@@ -322,7 +322,7 @@ class Retriever:
             spans, table = self.sentence_rows(ranking, row)
             chosen = pick_evidence(table, evidence_model, EVIDENCE_MARGIN)
             p = ranking.passages[row]
-            texts = [p.text[a - p.start : b - p.start] for a, b in spans]
+            texts = [p.text_at(a, b) for a, b in spans]
             evidence: list[tuple[int, int]] = []
             for span in (with_antecedent(spans, texts, s) for s in chosen):
                 if not any(a <= span[0] and span[1] <= b for a, b in evidence):  # (already inside one)

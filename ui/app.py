@@ -65,7 +65,7 @@ def _highlighted(hit: Hit) -> str:
 def _evidence(hit: Hit) -> str:
     """The evidence sentences in reading order, escaped."""
     p = hit.passage
-    return " … ".join(html.escape(p.text[a - p.start : b - p.start]) for a, b in sorted(hit.evidence_spans))
+    return " … ".join(html.escape(p.text_at(a, b)) for a, b in sorted(hit.evidence_spans))
 
 
 def as_text(text: str) -> str:
