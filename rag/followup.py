@@ -54,17 +54,20 @@ def leans_on_history(question: str) -> bool:
                 or _ELLIPSIS_ZH.search(question) or _ORDINAL_EN.search(question) or _ORDINAL_ZH.search(question))
 
 
-def subjects(question: str, retriever: Retriever) -> list[str]:
-    """Names of people and organisations in a question: bridged from pinyin or the glossary, or tagged."""
+def _proper_nouns(text: str, tags: tuple[str, ...] = _ENTITY_TAGS) -> list[str]:
+    """Words of ``text`` that jieba tags with one of ``tags`` (two characters or more)."""
     import jieba.posseg
 
     from .lexical import load_jieba
 
-    names = list(retriever.analyse(question).names)
     load_jieba()  # the user dictionary (names of the corpus) is loaded with jieba
-    names += [w.word for w in jieba.posseg.lcut(question)
-              if w.flag.startswith(_ENTITY_TAGS) and len(w.word) >= 2 and w.word not in names]
-    return names
+    return [w.word for w in jieba.posseg.lcut(text) if w.flag.startswith(tags) and len(w.word) >= 2]
+
+
+def subjects(question: str, retriever: Retriever) -> list[str]:
+    """Names of people and organisations in a question: bridged from pinyin or the glossary, or tagged."""
+    names = list(retriever.analyse(question).names)
+    return names + [w for w in _proper_nouns(question) if w not in names]
 
 
 def complete(question: str, history: Sequence[str], retriever: Retriever) -> str | None:
@@ -88,10 +91,7 @@ def complete(question: str, history: Sequence[str], retriever: Retriever) -> str
 
 
 def _is_person(name: str) -> bool:
-    import jieba.posseg
-
-    tags = [w.flag for w in jieba.posseg.lcut(name)]
-    return len(tags) == 1 and tags[0].startswith("nr")
+    return _proper_nouns(name, ("nr",)) == [name]
 
 
 def _of_kind(names: list[str], pronoun: str, turn: str, retriever: Retriever) -> str:
@@ -100,8 +100,6 @@ def _of_kind(names: list[str], pronoun: str, turn: str, retriever: Retriever) ->
     "天能控股集团董事长是谁？" then "他建议什么？": the turn names only the group, so the person
     is taken from the passage that answered it (董事长张天任).
     """
-    import jieba.posseg
-
     people = [n for n in names if _is_person(n)]
     if pronoun in _IMPERSONAL:
         return next((n for n in names if n not in people), names[0])
@@ -110,5 +108,5 @@ def _of_kind(names: list[str], pronoun: str, turn: str, retriever: Retriever) ->
     if people:
         return people[0]
     hits = retriever.search(turn, 1)
-    answered_by = [w.word for w in jieba.posseg.lcut(hits[0].text) if w.flag.startswith("nr") and len(w.word) >= 2]
+    answered_by = _proper_nouns(hits[0].text, ("nr",)) if hits else []
     return answered_by[0] if answered_by else names[0]
