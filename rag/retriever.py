@@ -309,10 +309,9 @@ class Retriever:
         cos = (found.sentence_cos[row] if len(found.sentence_cos[row])
                else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
         texts = [p.text_at(a, b) for a, b in spans]
-        coverage = np.array([term_coverage(t, ranking.query.terms, ranking.query.idf) for t in texts], np.float32)
-        characters = np.array([character_overlap(t, ranking.characters) for t in texts], np.float32)
-        return spans, sentence_features(cos.astype(np.float32), coverage, characters,
-                                        np.array([len(t) for t in texts], np.float32))
+        query = ranking.query
+        return spans, sentence_features(query.text, texts, cos.astype(np.float32), query.terms, query.idf,
+                                        ranking.characters)
 
     def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
         """The k best candidates of a ranking as hits, each with its evidence sentences."""

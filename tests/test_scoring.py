@@ -59,11 +59,25 @@ def test_character_overlap_prefers_rare_characters():
 
 
 def test_sentence_features_mark_the_first_and_the_gap():
-    table = sentence_features(np.array([0.8, 0.9], np.float32), np.zeros(2, np.float32), np.zeros(2, np.float32),
-                              np.array([10, 20], np.float32))
+    table = sentence_features("谁？", ["甲。", "乙乙。"], np.array([0.8, 0.9], np.float32), [], [], {})
     assert table.shape == (2, len(SENTENCE_FEATURES))
     assert column(table, "first", SENTENCE_FEATURES).tolist() == [1.0, 0.0]
     assert column(table, "gap", SENTENCE_FEATURES) == pytest.approx([-0.1, 0.0])
+
+
+def test_sentence_features_weigh_terms_by_how_few_sentences_hold_them():
+    texts = ["曼宁是四分卫。", "曼宁在1998年入选。", "曼宁也参加了超级碗。"]
+    table = sentence_features("曼宁哪一年入选？", texts, np.zeros(3, np.float32), ["曼宁", "入选"], [1.0, 1.0], {})
+    local = column(table, "local_coverage", SENTENCE_FEATURES)
+    assert local.argmax() == 1 and local[0] < column(table, "coverage", SENTENCE_FEATURES)[0]
+    assert column(table, "time_asked", SENTENCE_FEATURES).tolist() == [0.0, 1.0, 0.0]
+    assert column(table, "number_asked", SENTENCE_FEATURES).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_number_question_marks_sentences_with_numbers():
+    texts = ["The basin is large.", "这一盆地达 7,000,000平方公里。"]
+    table = sentence_features("How many square kilometers is the basin?", texts, np.zeros(2, np.float32), [], [], {})
+    assert column(table, "number_asked", SENTENCE_FEATURES).tolist() == [0.0, 1.0]
 
 
 def test_bylines_are_boilerplate():
