@@ -47,7 +47,7 @@ def answer_confidence(ranking: Ranking) -> float:
         return 0.0
     model = load_weights()["confidence"][ranking.query.lang]
     return confidence(question_features(ranking.features, ranking.scores, bool(ranking.query.terms),
-                                        ranking.query.unknown_name), model)
+                                        ranking.query.unknown_name, ranking.background_cos), model)
 
 
 def is_answered(probability: float, lang: str) -> bool:

@@ -31,6 +31,7 @@ from .index import build_index, stale_reasons
 from .lexical import cjk_ratio, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
+    background_texts,
     character_overlap,
     character_weights,
     load_weights,
@@ -158,6 +159,7 @@ class Ranking:
     features: np.ndarray  # scoring.PASSAGE_FEATURES, one row per candidate
     scores: np.ndarray
     characters: dict[str, float]  # the question's Han characters and bigrams -> weight (scoring.character_weights)
+    background_cos: float  # the question's cosine to the background's mean vector (scoring.QUESTION_FEATURES)
 
     def order(self) -> list[int]:
         """Candidate rows, best first."""
@@ -204,6 +206,7 @@ class Retriever:
         self._progress = progress
         self.store = open_store(self.settings)
         self._lock = threading.Lock()
+        self._background: np.ndarray | None = None
         self._state: Snapshot | None = None
 
     # -- index lifecycle -------------------------------------------------------------------------
@@ -269,6 +272,18 @@ class Retriever:
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
                      truncated, unknown_name)
 
+    def background(self) -> np.ndarray:
+        """The mean vector of the background paragraphs: shipped for the model the weights were
+        trained with, embedded once for any other."""
+        if self._background is None:
+            stored = load_weights()["background"]
+            texts, sha = background_texts()
+            if stored.get("model") == self.encoder.name and stored.get("texts_sha256") == sha:
+                self._background = np.asarray(stored["mean"], np.float32)
+            else:
+                self._background = self.encoder.encode_passages(texts).mean(axis=0).astype(np.float32)
+        return self._background
+
     def search(self, question: str, k: int = 5) -> list[Hit]:
         return self.search_batch([question], k)[0]
 
@@ -299,7 +314,7 @@ class Retriever:
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), found.boilerplate)
         scores = score(features, load_weights()["rank"][query.lang])
-        return Ranking(query, found, ids, features, scores, characters)
+        return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector))
 
     def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Document offsets and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""

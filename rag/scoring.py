@@ -11,6 +11,7 @@ The retriever computes a feature table per (question, candidate passage) and cal
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
+BACKGROUND_FILE = Path(__file__).parent / "data" / "background.txt"
 
 # One row per candidate passage. Gaps are taken to the best candidate of the same question, so
 # the ranker sees how a passage compares with its rivals, not only cosine levels that differ
@@ -36,8 +38,13 @@ _STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters"
 # Only levels of the best candidate and its lead over the runner-up: features that compare with
 # the whole candidate set (z-scores, spread) grow with the corpus and made the confidence
 # depend on how many documents were indexed.
+# Plus the question's cosine to a fixed background (the mean vector of encyclopedia paragraphs,
+# BACKGROUND_FILE) and how far the best passage stands above it: a question close to any text
+# says little when close to the corpus too. Fixed, not the corpus's own mean, which would make
+# every question on a one-topic corpus look generic. Held aside: English off-corpus recognised
+# 87.8% -> 94.8% with answerable refused unchanged (4.8%).
 QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
-                     "has_terms", "cos_lead", "unknown_name")
+                     "has_terms", "cos_lead", "unknown_name", "background_cos", "lead_over_background")
 MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 # One row per sentence of a passage: is this the sentence that answers?
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length", "local_coverage",
@@ -87,12 +94,21 @@ class Logistic:
 
 @cache
 def load_weights(path: Path = WEIGHTS_FILE) -> dict:
-    """{"rank"|"confidence"|"evidence": {lang: Logistic}, "answer_threshold": {lang: float}}."""
+    """{"rank"|"confidence"|"evidence": {lang: Logistic}, "answer_threshold": {lang: float},
+    "background": {"model", "texts_sha256", "mean"}: the background's mean vector for one model}."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    out: dict = {"answer_threshold": {lang: float(bar) for lang, bar in data["answer_threshold"].items()}}
+    out: dict = {"answer_threshold": {lang: float(bar) for lang, bar in data["answer_threshold"].items()},
+                 "background": data.get("background", {})}
     for task in ("rank", "confidence", "evidence"):
         out[task] = {lang: Logistic.from_dict(model) for lang, model in data[task].items()}
     return out
+
+
+def background_texts(path: Path = BACKGROUND_FILE) -> tuple[list[str], str]:
+    """The background paragraphs (lines not starting with #) and the file's SHA-256."""
+    raw = path.read_bytes()
+    lines = raw.decode("utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")], hashlib.sha256(raw).hexdigest()
 
 
 def is_boilerplate(text: str) -> bool:
@@ -156,15 +172,17 @@ def score(features: np.ndarray, model: Logistic) -> np.ndarray:
     return model.logit(features)
 
 
-def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool, unknown_name: bool) -> np.ndarray:
-    """The QUESTION_FEATURES row of one question, from its candidates' features and scores."""
+def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool, unknown_name: bool,
+                      background_cos: float) -> np.ndarray:
+    """The QUESTION_FEATURES row of one question, from its candidates' features and scores, and its
+    cosine to the background's mean vector."""
     col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
     top = features[int(np.argmax(scores))]
     cosines = np.sort(features[:, col["passage_cos"]])[::-1]
     lead = float(cosines[0] - cosines[1]) if len(cosines) > 1 else MAX_LEAD
     return np.array([top[col["passage_cos"]], top[col["sentence_cos"]], top[col["coverage"]],
                      top[col["characters"]], top[col["name"]], float(has_terms), min(lead, MAX_LEAD),
-                     float(unknown_name)],
+                     float(unknown_name), background_cos, cosines[0] - background_cos],
                     np.float32)
 
 

@@ -169,6 +169,19 @@ def test_fast_backend_matches_the_reference(real_settings):
     assert worst >= 0.999
 
 
+def test_the_shipped_background_is_this_models(real_retriever):
+    # The confidence uses a background vector shipped with the weights; a stale one (other model,
+    # edited background.txt) would shift every confidence without any error.
+    from rag.scoring import background_texts, load_weights
+
+    stored = load_weights()["background"]
+    texts, sha = background_texts()
+    assert stored["model"] == real_retriever.encoder.name and stored["texts_sha256"] == sha
+    fresh = real_retriever.encoder.encode_passages(texts).mean(axis=0)
+    shipped = real_retriever.background()
+    assert float(fresh @ shipped / np.linalg.norm(fresh) / np.linalg.norm(shipped)) >= 0.9999
+
+
 def test_every_hit_and_evidence_cites_the_document_exactly(real_retriever, real_settings):
     from rag.corpus import read_corpus
     from rag.evaluate import read_questions

@@ -5,6 +5,7 @@ import pytest
 
 from rag.scoring import (
     PASSAGE_FEATURES,
+    QUESTION_FEATURES,
     SENTENCE_FEATURES,
     Logistic,
     character_overlap,
@@ -12,6 +13,7 @@ from rag.scoring import (
     is_boilerplate,
     passage_features,
     pick_evidence,
+    question_features,
     score,
     sentence_features,
     term_coverage,
@@ -93,3 +95,11 @@ def test_a_sentence_pointing_back_is_cited_with_the_one_before():
     assert with_antecedent(spans, texts, 2) == (40, 54)  # 此外 ("besides") points nowhere
     assert with_antecedent(spans, texts, 0) == (0, 25)  # nothing before the first
     assert with_antecedent([(0, 2), (3, 24)], ["A.", "It was built in 1890."], 1) == (0, 24)
+
+
+def test_the_confidence_weighs_the_best_passage_against_the_background():
+    table = passage_features(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32), np.zeros(2),
+                             np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2))
+    row = question_features(table, np.array([1.0, 0.0]), False, False, background_cos=0.75)
+    assert column(row[None], "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
+    assert column(row[None], "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
