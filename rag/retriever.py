@@ -309,8 +309,7 @@ class Retriever:
         characters = character_weights(query.text, texts)
         features = passage_features(
             found.passage_cos, best_sentence, found.bm25,
-            np.array([term_coverage(t, query.terms, query.idf) for t in texts], np.float32),
-            np.array([character_overlap(t, characters) for t in texts], np.float32),
+            term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), found.boilerplate)
         scores = score(features, load_weights()["rank"][query.lang])

@@ -117,13 +117,20 @@ def is_boilerplate(text: str) -> bool:
     return len(text) <= BOILERPLATE_CHARS and (bool(_BOILERPLATE.search(text)) or not _SENTENCE_END.search(text))
 
 
-def term_coverage(text: str, terms: Sequence[str], idf: Sequence[float]) -> float:
-    """IDF-weighted share of the query terms found in ``text`` (lower-cased substring match)."""
-    total = float(sum(idf))
-    if not terms or total <= 0:
-        return 0.0
-    text = text.lower()
-    return sum(w for t, w in zip(terms, idf, strict=True) if t in text) / total
+def weighted_share(texts: Sequence[str], weights: dict[str, float]) -> np.ndarray:
+    """Per text, the weighted share of the ``weights`` keys found in it (lower-cased substring match);
+    0 without any weight."""
+    total = float(sum(weights.values()))
+    if total <= 0:
+        return np.zeros(len(texts), np.float32)
+    found = [(key, w) for key, w in weights.items() if w > 0]  # a weightless key adds nothing
+    return np.array([sum(w for key, w in found if key in text) for text in (t.lower() for t in texts)],
+                    np.float32) / total
+
+
+def term_coverage(texts: Sequence[str], terms: Sequence[str], idf: Sequence[float]) -> np.ndarray:
+    """Per text, the IDF-weighted share of the query terms found in it."""
+    return weighted_share(texts, dict(zip(terms, idf, strict=True)))
 
 
 def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
@@ -140,10 +147,9 @@ def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
     return {g: math.log(1 + n / (sum(g in t for t in texts) + 0.5)) for g in grams}
 
 
-def character_overlap(text: str, weights: dict[str, float]) -> float:
-    """Weighted share of the question's characters and bigrams found in ``text`` (0 without any)."""
-    total = sum(weights.values())
-    return sum(w for g, w in weights.items() if g in text) / total if total else 0.0
+def character_overlap(texts: Sequence[str], weights: dict[str, float]) -> np.ndarray:
+    """Per text, the weighted share of the question's characters and bigrams found in it (0 without any)."""
+    return weighted_share(texts, weights)
 
 
 def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
@@ -202,10 +208,9 @@ def sentence_features(question: str, texts: Sequence[str], cosines: np.ndarray, 
         return np.zeros((0, len(SENTENCE_FEATURES)), np.float32)
     first = np.zeros(len(texts), np.float32)
     first[0] = 1.0
-    coverage = np.array([term_coverage(t, terms, idf) for t in texts], np.float32)
     local = _local_coverage(texts, terms, idf)
     asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
-    columns = [cosines, cosines - cosines.max(), coverage, [character_overlap(t, characters) for t in texts],
+    columns = [cosines, cosines - cosines.max(), term_coverage(texts, terms, idf), character_overlap(texts, characters),
                first, np.log1p([len(t) for t in texts]) / math.log(1000), local, local - local.max(),
                [asks_number and bool(_HAS_NUMBER.search(t)) for t in texts],
                [asks_time and bool(_HAS_TIME.search(t)) for t in texts]]
@@ -217,14 +222,11 @@ def _local_coverage(texts: Sequence[str], terms: Sequence[str], idf: Sequence[fl
     the passage's topic, named in every sentence, does not tell them apart."""
     lowered = [t.lower() for t in texts]
     n = len(lowered)
-    weights = [w * math.log((n + 1) / (held + 0.5)) if held else 0.0
-               for term, w in zip(terms, idf, strict=True)
-               for held in [sum(term in t for t in lowered)]]
-    total = sum(weights)
-    if total <= 0:
-        return np.zeros(n, np.float32)
-    return np.array([sum(w for term, w in zip(terms, weights, strict=True) if term in t) / total
-                     for t in lowered], np.float32)
+    weights = {}
+    for term, w in zip(terms, idf, strict=True):
+        held = sum(term in t for t in lowered) if w > 0 else 0
+        weights[term] = w * math.log((n + 1) / (held + 0.5)) if held else 0.0
+    return weighted_share(lowered, weights)
 
 
 # A sentence that opens by pointing back ("他也以39岁…", "该公司…", "It was…") needs the one

@@ -48,15 +48,16 @@ def test_score_and_evidence_follow_the_weights():
 
 
 def test_term_coverage_is_idf_weighted():
-    assert term_coverage("孙华芹建议政府出台政策", ["孙华芹", "金融"], [3.0, 1.0]) == pytest.approx(0.75)
-    assert term_coverage("anything", [], []) == 0.0
+    coverage = term_coverage(["孙华芹建议政府出台政策", "金融"], ["孙华芹", "金融"], [3.0, 1.0])
+    assert coverage == pytest.approx([0.75, 0.25])
+    assert term_coverage(["anything"], [], []) == pytest.approx([0.0])
 
 
 def test_character_overlap_prefers_rare_characters():
     weights = character_weights("华芹", ["孙华芹建议", "中华文化", "中华民族"])
     assert weights["芹"] > weights["华"]
-    assert character_overlap("孙华芹", weights) == pytest.approx(1.0)
-    assert 0 < character_overlap("中华", weights) < 0.5
+    assert character_overlap(["孙华芹"], weights) == pytest.approx([1.0])
+    assert 0 < character_overlap(["中华"], weights)[0] < 0.5
     assert character_weights("What did she say?", ["x"]) == {}
 
 
