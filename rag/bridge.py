@@ -181,6 +181,24 @@ def _word_forms(word: str) -> list[str]:
     return forms
 
 
+# Derivational stems, tried only for a word whose own forms reach nothing in the corpus:
+# "interceptions" -> "intercept", "development" -> "develop", "leader" -> "lead", "winner" -> "win".
+_DERIVATIONS = (("ion", ("", "e")), ("ment", ("",)), ("ness", ("",)), ("er", ("", "e")), ("or", ("", "e")),
+                ("al", ("", "e")))
+
+
+def _stems(word: str) -> list[str]:
+    """Crude derivational stems of a (singular) word, for when the word itself reaches nothing."""
+    for suffix, replacements in _DERIVATIONS:
+        if word.endswith(suffix) and len(word) > len(suffix) + 3:
+            stem = word[: -len(suffix)]
+            forms = [stem + r for r in replacements]
+            if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou":  # winner -> win
+                forms.append(stem[:-1])
+            return forms
+    return []
+
+
 def _gloss_keys(gloss: str) -> list[str]:
     gloss = re.sub(r"\([^)]*\)|CL:.*|\bsth\b|\bsb\b", " ", gloss.lower())
     keys = []
@@ -231,6 +249,8 @@ class Dictionary:
                     continue
                 keys = [" ".join(singular[i:j] + [form]) for form in last_forms[j]]
                 hits = sorted({zh for key in keys for zh in self._glosses.get(key, ())})
+                if not hits and size == 1:
+                    hits = sorted({zh for stem in _stems(singular[i]) for zh in self._glosses.get(stem, ())})
                 if hits:
                     found += sorted(hits, key=len, reverse=True)
                     used[i : j + 1] = [True] * size

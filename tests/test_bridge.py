@@ -58,3 +58,11 @@ def test_dictionary_terms(question, word):
 
 def test_dictionary_keeps_only_corpus_words():
     assert Dictionary(corpus_glosses(TEXT)).translate("subsidy for bananas") == []
+
+
+def test_a_word_that_reaches_nothing_tries_its_stem():
+    glosses = corpus_glosses({"拦截", "开发"})
+    assert "拦截" in Dictionary(glosses).translate("How many interceptions?")  # interception -> intercept
+    assert "开发" in Dictionary(glosses).translate("the developer")  # developer -> develop
+    # a word that reaches something keeps to it: "interception" -> 阻留 (and not intercept's 拦截)
+    assert Dictionary(corpus_glosses({"阻留", "拦截"})).translate("interception") == ["阻留"]
