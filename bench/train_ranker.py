@@ -274,8 +274,9 @@ def write_background(articles: list[Article]) -> None:
     """The background paragraphs (scoring.QUESTION_FEATURES): the training articles' contexts, so no
     held-aside article is in it."""
     lines = ["# Background for the confidence (rag/scoring.py): the Chinese paragraphs of the 16 XQuAD dev",
-             "# articles bench/train_ranker.py trains on. XQuAD (Artetxe, Ruder and Yogatama, 2020),",
-             "# CC BY-SA 4.0: eval/xquad-sample.LICENSE-CC-BY-SA-4.0.txt. One paragraph per line."]
+             "# articles bench/train_ranker.py trains on. XQuAD (Artetxe, Ruder and Yogatama, 2020;",
+             "# github.com/google-deepmind/xquad), text unchanged but for whitespace, licence CC BY-SA 4.0:",
+             "# https://creativecommons.org/licenses/by-sa/4.0/. One paragraph per line."]
     lines += [" ".join(c.split()) for a in articles for c in a.contexts]
     BACKGROUND_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -105,10 +105,10 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict:
 
 
 def background_texts(path: Path = BACKGROUND_FILE) -> tuple[list[str], str]:
-    """The background paragraphs (lines not starting with #) and the file's SHA-256."""
-    raw = path.read_bytes()
-    lines = raw.decode("utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")], hashlib.sha256(raw).hexdigest()
+    """The background paragraphs (lines not starting with #) and their SHA-256 (comments excluded)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    texts = [line for line in lines if line.strip() and not line.startswith("#")]
+    return texts, hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
 
 
 def is_boilerplate(text: str) -> bool:
