@@ -49,6 +49,7 @@ MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 # One row per sentence of a passage: is this the sentence that answers?
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length", "local_coverage",
                      "local_coverage_gap", "number_asked", "time_asked")
+_SENTENCE_COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 # What kind of answer a question asks for, and whether a sentence holds one of that kind:
 # "How many…"/"多少" wants a number, "When…"/"哪一年" a date. Cheap, language-general cues
 # that cosine misses (held-aside evidence +1 to +3 points with the local coverage below).
@@ -117,20 +118,18 @@ def is_boilerplate(text: str) -> bool:
     return len(text) <= BOILERPLATE_CHARS and (bool(_BOILERPLATE.search(text)) or not _SENTENCE_END.search(text))
 
 
-def weighted_share(texts: Sequence[str], weights: dict[str, float]) -> np.ndarray:
-    """Per text, the weighted share of the ``weights`` keys found in it (lower-cased substring match);
-    0 without any weight."""
+def weighted_share(lowered: Sequence[str], weights: dict[str, float]) -> np.ndarray:
+    """Per (lower-cased) text, the weighted share of the ``weights`` keys found in it; 0 without any weight."""
     total = float(sum(weights.values()))
     if total <= 0:
-        return np.zeros(len(texts), np.float32)
+        return np.zeros(len(lowered), np.float32)
     found = [(key, w) for key, w in weights.items() if w > 0]  # a weightless key adds nothing
-    return np.array([sum(w for key, w in found if key in text) for text in (t.lower() for t in texts)],
-                    np.float32) / total
+    return np.array([sum(w for key, w in found if key in text) for text in lowered], np.float32) / total
 
 
 def term_coverage(texts: Sequence[str], terms: Sequence[str], idf: Sequence[float]) -> np.ndarray:
-    """Per text, the IDF-weighted share of the query terms found in it."""
-    return weighted_share(texts, dict(zip(terms, idf, strict=True)))
+    """Per text, the IDF-weighted share of the query terms (lower case) found in it."""
+    return weighted_share([t.lower() for t in texts], dict(zip(terms, idf, strict=True)))
 
 
 def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
@@ -149,7 +148,7 @@ def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
 
 def character_overlap(texts: Sequence[str], weights: dict[str, float]) -> np.ndarray:
     """Per text, the weighted share of the question's characters and bigrams found in it (0 without any)."""
-    return weighted_share(texts, weights)
+    return weighted_share(texts, weights)  # Han characters have no case
 
 
 def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
@@ -206,21 +205,27 @@ def sentence_features(question: str, texts: Sequence[str], cosines: np.ndarray, 
     """
     if not len(texts):
         return np.zeros((0, len(SENTENCE_FEATURES)), np.float32)
-    first = np.zeros(len(texts), np.float32)
-    first[0] = 1.0
-    local = _local_coverage(texts, terms, idf)
-    asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
-    columns = [cosines, cosines - cosines.max(), term_coverage(texts, terms, idf), character_overlap(texts, characters),
-               first, np.log1p([len(t) for t in texts]) / math.log(1000), local, local - local.max(),
-               [asks_number and bool(_HAS_NUMBER.search(t)) for t in texts],
-               [asks_time and bool(_HAS_TIME.search(t)) for t in texts]]
-    return np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
-
-
-def _local_coverage(texts: Sequence[str], terms: Sequence[str], idf: Sequence[float]) -> np.ndarray:
-    """Term coverage of each sentence, each term also weighted by how few of these sentences hold it:
-    the passage's topic, named in every sentence, does not tell them apart."""
     lowered = [t.lower() for t in texts]
+    local = _local_coverage(lowered, terms, idf)
+    asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
+    table = np.empty((len(texts), len(SENTENCE_FEATURES)), np.float32)  # filled column by column (hot path)
+    table[:, _SENTENCE_COLUMN["cos"]] = cosines
+    table[:, _SENTENCE_COLUMN["gap"]] = cosines - cosines.max()
+    table[:, _SENTENCE_COLUMN["coverage"]] = weighted_share(lowered, dict(zip(terms, idf, strict=True)))
+    table[:, _SENTENCE_COLUMN["characters"]] = character_overlap(texts, characters)
+    table[:, _SENTENCE_COLUMN["first"]] = 0.0
+    table[0, _SENTENCE_COLUMN["first"]] = 1.0
+    table[:, _SENTENCE_COLUMN["log_length"]] = np.log1p([len(t) for t in texts]) / math.log(1000)
+    table[:, _SENTENCE_COLUMN["local_coverage"]] = local
+    table[:, _SENTENCE_COLUMN["local_coverage_gap"]] = local - local.max()
+    table[:, _SENTENCE_COLUMN["number_asked"]] = [asks_number and bool(_HAS_NUMBER.search(t)) for t in texts]
+    table[:, _SENTENCE_COLUMN["time_asked"]] = [asks_time and bool(_HAS_TIME.search(t)) for t in texts]
+    return table
+
+
+def _local_coverage(lowered: Sequence[str], terms: Sequence[str], idf: Sequence[float]) -> np.ndarray:
+    """Term coverage of each (lower-cased) sentence, each term also weighted by how few of these
+    sentences hold it: the passage's topic, named in every sentence, does not tell them apart."""
     n = len(lowered)
     weights = {}
     for term, w in zip(terms, idf, strict=True):
