@@ -34,6 +34,7 @@ from .scoring import (
     background_texts,
     character_overlap,
     character_weights,
+    holds_rarest,
     load_weights,
     passage_features,
     pick_evidence,
@@ -311,7 +312,8 @@ class Retriever:
             found.passage_cos, best_sentence, found.bm25,
             term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
-            np.array([len(t) for t in texts], np.float32), found.boilerplate)
+            np.array([len(t) for t in texts], np.float32), found.boilerplate,
+            holds_rarest(texts, query.terms, query.idf))
         scores = score(features, load_weights()["rank"][query.lang])
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector))
 

@@ -29,8 +29,8 @@ BACKGROUND_FILE = Path(__file__).parent / "data" / "background.txt"
 # the ranker sees how a passage compares with its rivals, not only cosine levels that differ
 # from corpus to corpus.
 PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap", "bm25", "coverage",
-                    "characters", "name", "log_length", "boilerplate", "passage_z", "sentence_z", "bm25_z",
-                    "coverage_z", "characters_z")
+                    "characters", "name", "log_length", "boilerplate", "rarest", "passage_z", "sentence_z",
+                    "bm25_z", "coverage_z", "characters_z")
 # Standardised within the question's candidates (z-scores): what stands out among the rivals
 # carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
 _STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters")
@@ -44,7 +44,8 @@ _STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters"
 # every question on a one-topic corpus look generic. Held aside: English off-corpus recognised
 # 87.8% -> 94.8% with answerable refused unchanged (4.8%).
 QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
-                     "has_terms", "cos_lead", "unknown_name", "background_cos", "lead_over_background")
+                     "has_terms", "cos_lead", "unknown_name", "background_cos", "lead_over_background",
+                     "top_rarest")
 MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 # One row per sentence of a passage: is this the sentence that answers?
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length", "local_coverage",
@@ -132,6 +133,14 @@ def term_coverage(texts: Sequence[str], terms: Sequence[str], idf: Sequence[floa
     return weighted_share([t.lower() for t in texts], dict(zip(terms, idf, strict=True)))
 
 
+def holds_rarest(texts: Sequence[str], terms: Sequence[str], idf: Sequence[float]) -> np.ndarray:
+    """1 for each text holding the question's rarest term in the corpus (highest IDF), else 0."""
+    if not terms or max(idf, default=0.0) <= 0:
+        return np.zeros(len(texts), np.float32)
+    rarest = terms[int(np.argmax(idf))]
+    return np.array([rarest in t.lower() for t in texts], np.float32)
+
+
 def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
     """IDF over ``texts`` of the question's Han character bigrams (and single characters).
 
@@ -153,13 +162,13 @@ def character_overlap(texts: Sequence[str], weights: dict[str, float]) -> np.nda
 
 def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
                      coverage: np.ndarray, characters: np.ndarray, named: np.ndarray, lengths: np.ndarray,
-                     boilerplate: np.ndarray) -> np.ndarray:
+                     boilerplate: np.ndarray, rarest: np.ndarray) -> np.ndarray:
     """The PASSAGE_FEATURES table, one row per candidate (all inputs are per-candidate arrays)."""
     if not len(passage_cos):
         return np.zeros((0, len(PASSAGE_FEATURES)), np.float32)
     columns = [passage_cos, sentence_cos, passage_cos - passage_cos.max(), sentence_cos - sentence_cos.max(),
                _to_best(bm25), coverage, characters, named,
-               np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0)]
+               np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0), rarest]
     table = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
     raw = table[:, [PASSAGE_FEATURES.index(name) for name in _STANDARDISED]]
     standardised = (raw - raw.mean(axis=0)) / (raw.std(axis=0) + 1e-6)
@@ -187,7 +196,7 @@ def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool,
     lead = float(cosines[0] - cosines[1]) if len(cosines) > 1 else MAX_LEAD
     return np.array([top[col["passage_cos"]], top[col["sentence_cos"]], top[col["coverage"]],
                      top[col["characters"]], top[col["name"]], float(has_terms), min(lead, MAX_LEAD),
-                     float(unknown_name), background_cos, cosines[0] - background_cos],
+                     float(unknown_name), background_cos, cosines[0] - background_cos, top[col["rarest"]]],
                     np.float32)
 
 
