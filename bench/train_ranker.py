@@ -122,9 +122,8 @@ def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: s
             sample = Sample(q.get("doc", tag), q["lang"], bool(q["gold"]), ranking.features, labels,
                             bool(ranking.query.terms), ranking.query.unknown_name, ranking.background_cos)
             for row in np.nonzero(labels)[0]:
-                spans, table = retriever.sentence_rows(ranking, int(row))
-                sentence_labels = np.array([any(squash(g) in squash(passages[row].text_at(a, b)) for g in q["gold"])
-                                            for a, b in spans])
+                _, texts, table = retriever.sentence_rows(ranking, int(row))
+                sentence_labels = np.array([any(squash(g) in squash(t) for g in q["gold"]) for t in texts])
                 sample.sentences.append((table, sentence_labels))
             samples.append(sample)
     return samples

@@ -317,8 +317,8 @@ class Retriever:
         scores = score(features, load_weights()["rank"][query.lang])
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector))
 
-    def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """Document offsets and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""
+    def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], list[str], np.ndarray]:
+        """Document offsets, texts and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""
         found = ranking.candidates
         p = found.passages[row]
         spans = found.spans[row]
@@ -326,18 +326,17 @@ class Retriever:
                else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
         texts = [p.text_at(a, b) for a, b in spans]
         query = ranking.query
-        return spans, sentence_features(query.text, texts, cos.astype(np.float32), query.terms, query.idf,
-                                        ranking.characters)
+        return spans, texts, sentence_features(query.text, texts, cos.astype(np.float32), query.terms, query.idf,
+                                               ranking.characters)
 
     def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
         """The k best candidates of a ranking as hits, each with its evidence sentences."""
         evidence_model = load_weights()["evidence"][ranking.query.lang]
         hits = []
         for rank, row in enumerate(ranking.order()[: max(1, int(k))], 1):
-            spans, table = self.sentence_rows(ranking, row)
+            spans, texts, table = self.sentence_rows(ranking, row)
             chosen = pick_evidence(table, evidence_model, EVIDENCE_MARGIN)
             p = ranking.passages[row]
-            texts = [p.text_at(a, b) for a, b in spans]
             evidence: list[tuple[int, int]] = []
             for span in (with_antecedent(spans, texts, s) for s in chosen):
                 if not any(a <= span[0] and span[1] <= b for a, b in evidence):  # (already inside one)
