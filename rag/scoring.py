@@ -137,8 +137,7 @@ def holds_rarest(texts: Sequence[str], terms: Sequence[str], idf: Sequence[float
     """1 for each text holding the question's rarest term in the corpus (highest IDF), else 0."""
     if not terms or max(idf, default=0.0) <= 0:
         return np.zeros(len(texts), np.float32)
-    rarest = terms[int(np.argmax(idf))]
-    return np.array([rarest in t.lower() for t in texts], np.float32)
+    return term_coverage(texts, [terms[int(np.argmax(idf))]], [1.0])
 
 
 def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
