@@ -101,10 +101,6 @@ class PinyinNames:
     def __init__(self, spelled: dict[str, list[str]]):
         self._spelled = spelled  # spell_corpus's map, as stored with the build
 
-    @classmethod
-    def of(cls, texts: Iterable[str]) -> PinyinNames:
-        return cls(spell_corpus(texts))
-
     def _match(self, syllables: list[str]) -> set[str]:
         return set(self._spelled.get(" ".join(syllables), ()))
 
@@ -230,9 +226,6 @@ class Dictionary:
 
     def __init__(self, glosses: dict[str, list[str]]):
         self._glosses = glosses  # corpus_glosses() of the corpus
-
-    def translate(self, question: str) -> list[str]:
-        return self.bridge(question)[0]
 
     def bridge(self, question: str) -> tuple[list[str], set[str]]:
         """The Chinese words the question's words and phrases reach, and the words they came from."""

@@ -2,7 +2,15 @@
 
 import pytest
 
-from rag.bridge import Dictionary, PinyinNames, _syllables, corpus_glosses, pypinyin_syllables, split_syllables
+from rag.bridge import (
+    Dictionary,
+    PinyinNames,
+    _syllables,
+    corpus_glosses,
+    pypinyin_syllables,
+    spell_corpus,
+    split_syllables,
+)
 from tests.conftest import ARTICLE
 
 TEXT = ARTICLE.read_text(encoding="utf-8")
@@ -10,7 +18,7 @@ TEXT = ARTICLE.read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def names():
-    return PinyinNames.of([TEXT])
+    return PinyinNames(spell_corpus([TEXT]))
 
 
 @pytest.mark.parametrize("question, name", [
@@ -53,16 +61,16 @@ def test_syllable_split():
     ("intelligent manufacturing talent", "人才"),
 ])
 def test_dictionary_terms(question, word):
-    assert word in Dictionary(corpus_glosses(TEXT)).translate(question)
+    assert word in Dictionary(corpus_glosses(TEXT)).bridge(question)[0]
 
 
 def test_dictionary_keeps_only_corpus_words():
-    assert Dictionary(corpus_glosses(TEXT)).translate("subsidy for bananas") == []
+    assert Dictionary(corpus_glosses(TEXT)).bridge("subsidy for bananas")[0] == []
 
 
 def test_a_word_that_reaches_nothing_tries_its_stem():
     glosses = corpus_glosses({"拦截", "开发"})
-    assert "拦截" in Dictionary(glosses).translate("How many interceptions?")  # interception -> intercept
-    assert "开发" in Dictionary(glosses).translate("the developer")  # developer -> develop
+    assert "拦截" in Dictionary(glosses).bridge("How many interceptions?")[0]  # interception -> intercept
+    assert "开发" in Dictionary(glosses).bridge("the developer")[0]  # developer -> develop
     # a word that reaches something keeps to it: "interception" -> 阻留 (and not intercept's 拦截)
-    assert Dictionary(corpus_glosses({"阻留", "拦截"})).translate("interception") == ["阻留"]
+    assert Dictionary(corpus_glosses({"阻留", "拦截"})).bridge("interception")[0] == ["阻留"]
