@@ -15,6 +15,9 @@ from pathlib import Path
 
 # A paragraph that ends on one of these is complete.
 _TERMINAL = set("。！？!?；;…”’」』）)》】.:：")
+# A reference mark after the stop ("…仍在运营。[citation needed]", "…发现。[3]") ends a paragraph too:
+# text copied from Wikipedia must not be joined to the paragraph after it.
+_REFERENCE_MARKS = re.compile(r"(?:\s*[\[［][^\[\]［］]{1,30}[\]］])+$")
 _OPENERS, _CLOSERS = "“‘「『（(《【", "”’」』）)》】"
 _CAPTION = re.compile(r"([/／]\s*摄|摄影|供图)\s*[:：]?\s*\S{0,12}$|^(图|图为|图片)\s*[:：]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
@@ -62,9 +65,15 @@ def is_caption(text: str) -> bool:
     return len(text) <= MAX_CAPTION_CHARS and bool(_CAPTION.search(text))
 
 
+def ends_complete(text: str) -> bool:
+    """True when a paragraph ends on a stop (reference marks after it aside)."""
+    text = _REFERENCE_MARKS.sub("", text)
+    return bool(text) and text[-1] in _TERMINAL
+
+
 def is_fragment(text: str) -> bool:
     """True when a paragraph stops mid-sentence (a page break cut it)."""
-    if not text or text[-1] in _TERMINAL or is_caption(text):
+    if not text or ends_complete(text) or is_caption(text):
         return False
     unbalanced = any(text.count(o) > text.count(c) for o, c in zip(_OPENERS, _CLOSERS, strict=True))
     return unbalanced or len(text) >= MIN_FRAGMENT_CHARS or bool(re.search("[，、,]", text))
@@ -101,7 +110,7 @@ def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
     def still_open() -> bool:
         # Longer than any caption, is_fragment only looks at the final character; skip the join.
         if length > MAX_CAPTION_CHARS:
-            return parts[-1][-1] not in _TERMINAL
+            return not ends_complete(parts[-1])
         return is_fragment(_clean_paragraph(parts))
 
     def close() -> None:

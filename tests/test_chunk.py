@@ -78,6 +78,19 @@ def test_byline_is_not_merged():
     assert passages[0].text == "▶ 本报记者 罗晓燕"
 
 
+def test_paragraph_ending_in_a_reference_mark_is_complete():
+    # Wikipedia copies end paragraphs with "[citation needed]" or "[3]" after the stop: they must
+    # stay apart from the next paragraph, while a paragraph cut mid-sentence is still rejoined.
+    raw = ("# 学校\n\n自上世纪70年代以来，许多“种族隔离学校”已经关闭，但有些仍在运营。[citation needed]\n\n"
+           "南非一些最古老的学校是由传教士在19世纪早期建立的。[3][4]\n\n"
+           "1996年的南非学校法案认可两类学校，即公立学校和独立学校，其中独立学校包括所有私\n\n立学校。\n")
+    doc = parse_document("schools.md", raw)
+    paragraphs = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "para"]
+    assert paragraphs == ["自上世纪70年代以来，许多“种族隔离学校”已经关闭，但有些仍在运营。[citation needed]",
+                          "南非一些最古老的学校是由传教士在19世纪早期建立的。[3][4]",
+                          "1996年的南非学校法案认可两类学校，即公立学校和独立学校，其中独立学校包括所有私立学校。"]
+
+
 def test_sentence_spans_cover_text():
     text = "第一句。第二句！“第三句？”最后没有句号"
     spans = sentence_spans(text)
