@@ -35,6 +35,7 @@ from .scoring import (
     character_overlap,
     character_weights,
     holds_rarest,
+    number_match,
     load_weights,
     passage_features,
     pick_evidence,
@@ -313,7 +314,7 @@ class Retriever:
             term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), found.boilerplate,
-            holds_rarest(texts, query.terms, query.idf))
+            holds_rarest(texts, query.terms, query.idf), number_match(query.text, texts))
         scores = score(features, load_weights()["rank"][query.lang])
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector))
 

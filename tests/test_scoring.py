@@ -12,6 +12,7 @@ from rag.scoring import (
     character_weights,
     holds_rarest,
     is_boilerplate,
+    number_match,
     passage_features,
     pick_evidence,
     question_features,
@@ -30,13 +31,14 @@ def test_passage_features_compare_each_candidate_with_the_best():
     f = passage_features(np.array([0.8, 0.7, 0.9], np.float32), np.array([0.85, 0.9, 0.8], np.float32),
                          np.array([2.0, 0.0, 4.0], np.float32), np.array([0.5, 0.0, 1.0], np.float32),
                          np.zeros(3, np.float32), np.array([1, 0, 0], np.float32),
-                         np.array([100, 200, 300], np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32))
+                         np.array([100, 200, 300], np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32),
+                         np.zeros(3, np.float32))
     assert f.shape == (3, len(PASSAGE_FEATURES))
     assert column(f, "passage_gap") == pytest.approx([-0.1, -0.2, 0.0])
     assert column(f, "sentence_gap") == pytest.approx([-0.05, 0.0, -0.1])
     assert column(f, "bm25") == pytest.approx([0.5, 0.0, 1.0])  # normalised to the best candidate
     assert column(f, "bm25_z").mean() == pytest.approx(0.0, abs=1e-5)
-    assert passage_features(*(np.zeros(0, np.float32),) * 9).shape == (0, len(PASSAGE_FEATURES))
+    assert passage_features(*(np.zeros(0, np.float32),) * 10).shape == (0, len(PASSAGE_FEATURES))
 
 
 def test_score_and_evidence_follow_the_weights():
@@ -101,10 +103,18 @@ def test_a_sentence_pointing_back_is_cited_with_the_one_before():
 
 def test_the_confidence_weighs_the_best_passage_against_the_background():
     table = passage_features(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32), np.zeros(2),
-                             np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2), np.zeros(2))
+                             np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2), np.zeros(2),
+                             np.zeros(2))
     row = question_features(table, np.array([1.0, 0.0]), False, False, background_cos=0.75)
     assert column(row[None], "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
     assert column(row[None], "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
+
+
+def test_number_match_counts_whole_numbers_the_question_names():
+    texts = ["第49届超级碗", "第33届超级碗", "2049年", "平均每户规模是3.07人"]
+    assert number_match("谁赢得了第 49 届超级碗？", texts).tolist() == [1.0, 0.0, 0.0, 0.0]
+    assert number_match("What was the average household size, 3.07 or 49?", texts).tolist() == [0.5, 0.0, 0.0, 0.5]
+    assert number_match("谁赢得了超级碗？", texts).tolist() == [0.0] * 4
 
 
 def test_rarest_marks_the_texts_holding_the_rarest_term():
