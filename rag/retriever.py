@@ -61,6 +61,7 @@ EVIDENCE_MARGIN = 0.5
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
                         r"\u2060-\u2069\ufeff\ud800-\udfff]")
 _PASSAGE_COS, _BM25 = PASSAGE_FEATURES.index("passage_cos"), PASSAGE_FEATURES.index("bm25")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_OR_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9&\-]*|\d+(?:\.\d+)?")
 
 
@@ -266,7 +267,12 @@ class Retriever:
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
             known = [w for w, idf in zip(own, state.idf(own), strict=True) if idf > 0]  # one look-up for all
             bridged, reached = state.dictionary.bridge(text)
-            lang, terms = "en", bridged + known
+            # Chinese written inside an English question ("What does 传化 do?", or a follow-up
+            # completed with a Chinese name) is the user quoting the text: its words are terms,
+            # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
+            runs = _HAN_RUN.findall(text)
+            names += [run for run, idf in zip(runs, state.idf(runs), strict=True) if idf > 0]
+            lang, terms = "en", bridged + known + [t for run in runs for t in tokenize(run)]
             unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
         for word in names + glossary.find(text, state.glossary["aliases"]):
             terms += tokenize(word)

@@ -224,3 +224,13 @@ def test_a_pronoun_gets_a_subject_of_its_kind(real_retriever, history, question,
 ])
 def test_a_name_no_bridge_reaches_is_noted_for_the_confidence(real_retriever, question, unknown):
     assert real_retriever.analyse(question).unknown_name is unknown
+
+
+@pytest.mark.parametrize(("question", "name", "gold"), [
+    ("What does 传化 do with AI?", "传化", "传化"),  # quoted from the text, not spelled in pinyin
+    ("What did 张天任 suggest for intelligent manufacturing?", "张天任", "张天任建议"),
+])
+def test_chinese_quoted_in_an_english_question_is_matched_as_written(real_retriever, question, name, gold):
+    query = real_retriever.analyse(question)
+    assert query.lang == "en" and name in query.names and name in query.terms
+    assert gold in real_retriever.search(question, 1)[0].text
