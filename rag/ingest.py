@@ -79,6 +79,14 @@ def is_fragment(text: str) -> bool:
     return unbalanced or len(text) >= MIN_FRAGMENT_CHARS or bool(re.search("[，、,]", text))
 
 
+def _continues(before: str, after: str) -> bool:
+    """Can ``after`` carry on the sentence ``before`` stopped in? Not when ``before`` stops on a
+    Latin word or number and ``after`` starts with anything but a lower-case letter: "…CISCE，
+    NENBSE" then "南非一些最古老的学校…" are two paragraphs, "the quick brown" then "fox…" one."""
+    last = before[-1]
+    return not (last.isascii() and last.isalnum()) or after[:1].islower()
+
+
 def _raw_blocks(raw: str, markdown: bool) -> list[tuple[str, int, str]]:
     """Split on blank lines into (kind, heading level, cleaned text)."""
     out: list[tuple[str, int, str]] = []
@@ -122,6 +130,8 @@ def _repair(blocks: list[tuple[str, int, str]]) -> list[tuple[str, int, str]]:
         length = 0
 
     for kind, level, text in blocks:
+        if parts and kind == "para" and not _continues(parts[-1], text):
+            close()
         if parts and kind == "caption":
             held.append((kind, level, text))
         elif parts and kind == "para":

@@ -78,17 +78,22 @@ def test_byline_is_not_merged():
     assert passages[0].text == "▶ 本报记者 罗晓燕"
 
 
-def test_paragraph_ending_in_a_reference_mark_is_complete():
-    # Wikipedia copies end paragraphs with "[citation needed]" or "[3]" after the stop: they must
-    # stay apart from the next paragraph, while a paragraph cut mid-sentence is still rejoined.
+def test_paragraphs_that_end_complete_or_do_not_continue_stay_apart():
+    # Wikipedia copies end paragraphs with "[citation needed]" or "[3]" after the stop, or with no
+    # stop at all after a Latin word: they stay apart from the next paragraph, while a paragraph
+    # cut mid-sentence is still rejoined.
     raw = ("# 学校\n\n自上世纪70年代以来，许多“种族隔离学校”已经关闭，但有些仍在运营。[citation needed]\n\n"
            "南非一些最古老的学校是由传教士在19世纪早期建立的。[3][4]\n\n"
-           "1996年的南非学校法案认可两类学校，即公立学校和独立学校，其中独立学校包括所有私\n\n立学校。\n")
+           "1996年的南非学校法案认可两类学校，即公立学校和独立学校，其中独立学校包括所有私\n\n立学校。\n\n"
+           "在多个州都有著名的考试委员会，分别是 CBSE 和CISCE，NENBSE\n\n南非一些学校是由传教士建立的。\n\n"
+           "A sentence a page break cut after the word\n\nbroken goes on here.\n")
     doc = parse_document("schools.md", raw)
     paragraphs = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "para"]
     assert paragraphs == ["自上世纪70年代以来，许多“种族隔离学校”已经关闭，但有些仍在运营。[citation needed]",
                           "南非一些最古老的学校是由传教士在19世纪早期建立的。[3][4]",
-                          "1996年的南非学校法案认可两类学校，即公立学校和独立学校，其中独立学校包括所有私立学校。"]
+                          "1996年的南非学校法案认可两类学校，即公立学校和独立学校，其中独立学校包括所有私立学校。",
+                          "在多个州都有著名的考试委员会，分别是 CBSE 和CISCE，NENBSE", "南非一些学校是由传教士建立的。",
+                          "A sentence a page break cut after the word broken goes on here."]
 
 
 def test_sentence_spans_cover_text():
