@@ -159,7 +159,8 @@ def _print_metrics(label: str, m: dict) -> None:
     line = (f"{label:>9}  n={m['n']:<4} R@1 {m['recall@1']:.3f}  R@5 {m['recall@5']:.3f}  "
             f"MRR@10 {m['mrr@10']:.3f}")
     if "evidence@1" in m and label.split()[0] not in ("e5", "bm25"):
-        line += f"  evidence@1 {m['evidence@1']:.3f}  refused {m['refused_share']:.3f}"
+        line += (f"  evidence@1 {m['evidence@1']:.3f} (right passage: {m['evidence@1_right_passage']:.3f})"
+                 f"  refused {m['refused_share']:.3f}")
         if "off_corpus" in m:
             line += f"  off-corpus recognised {m['off_corpus']['recognised_share']:.3f} (n={m['off_corpus']['n']})"
     print(line)

@@ -54,6 +54,9 @@ class Report:
             out[f"recall@{k}"] = ratio(sum(1 for i in answerable if (self.ranks[i] or 99) <= k), n)
         out["mrr@10"] = ratio(sum(1 / r for i in answerable if (r := self.ranks[i]) and r <= SEARCH_DEPTH), n)
         out["evidence@1"] = ratio(sum(self.evidence[i] for i in answerable), n)
+        # the same among questions whose top passage is right: the sentence choice alone
+        right = [i for i in answerable if self.ranks[i] == 1]
+        out["evidence@1_right_passage"] = ratio(sum(self.evidence[i] for i in right), len(right))
         out["wrongly_refused"] = sum(1 for i in answerable if self.refused[i])
         out["refused_share"] = ratio(out["wrongly_refused"], n)
         if off:

@@ -35,7 +35,7 @@ def test_recall_mrr_evidence_and_refusals():
     assert m["n"] == 4
     assert m["recall@1"] == 0.5 and m["recall@3"] == 0.75 and m["recall@5"] == 0.75
     assert m["mrr@10"] == pytest.approx(round((1 + 1 + 1 / 3) / 4, 4))
-    assert m["evidence@1"] == 0.25
+    assert m["evidence@1"] == 0.25 and m["evidence@1_right_passage"] == 0.5  # a of a and b
     assert m["wrongly_refused"] == 1 and m["refused_share"] == 0.25
     assert m["off_corpus"] == {"n": 2, "recognised": 1, "recognised_share": 0.5}
     zh = report.summary()["by_language"]["zh"]
