@@ -126,8 +126,7 @@ def _has_unknown_name(text: str, found_a_name: bool, reached: set[str]) -> bool:
     """Does an English question hold a capitalised word (not its first) that no bridge reached?
 
     "Luther", "Manning": transliterated, neither pinyin nor in the glossary. The confidence
-    learns what it means: such questions score lower cosines even when the corpus answers them
-    (a weight > 0 in English).
+    learns what it means: such questions score lower cosines even when the corpus answers them.
     """
     if found_a_name:  # the pinyin or glossary bridge found the name
         return False
