@@ -134,6 +134,16 @@ def _has_unknown_name(text: str, found_a_name: bool, reached: set[str]) -> bool:
                for w in re.findall(r"(?<=\s)[A-Z][a-z]+", text))
 
 
+def _han_source(query: Query) -> str:
+    """The Chinese text the character weights come from: the question's own for a Chinese
+    question; for an English one, which has few or no Han characters, the Chinese terms the
+    bridges reached in the corpus ("control" -> 控制 still meets 掌控 by its characters).
+    """
+    if query.lang == "zh":
+        return query.text
+    return " ".join(term for term, idf in zip(query.terms, query.idf, strict=True) if idf > 0)
+
+
 @dataclass(frozen=True)
 class Query:
     """A cleaned question and the lexical evidence found for it."""
@@ -313,7 +323,7 @@ class Retriever:
         best_sentence = np.array([max(s.max(initial=-1.0), c) if len(s) else c
                                   for s, c in zip(found.sentence_cos, found.passage_cos, strict=True)], np.float32)
         texts = [p.text for p in found.passages]
-        characters = character_weights(query.text, texts)
+        characters = character_weights(_han_source(query), texts)
         features = passage_features(
             found.passage_cos, best_sentence, found.bm25,
             term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
