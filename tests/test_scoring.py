@@ -78,6 +78,12 @@ def test_sentence_features_weigh_terms_by_how_few_sentences_hold_them():
     assert local.argmax() == 1 and local[0] < column(table, "coverage", SENTENCE_FEATURES)[0]
     assert column(table, "time_asked", SENTENCE_FEATURES).tolist() == [0.0, 1.0, 0.0]
     assert column(table, "number_asked", SENTENCE_FEATURES).tolist() == [0.0, 0.0, 0.0]
+    # the same for the question's characters: 曼 and 宁 are in every sentence, 入 and 选 in one
+    table = sentence_features("曼宁哪一年入选？", texts, np.zeros(3, np.float32), [], [],
+                              character_weights("曼宁哪一年入选？", texts))
+    local = column(table, "local_characters", SENTENCE_FEATURES)
+    assert local.argmax() == 1 and local[0] < 0.1 * local[1]  # 曼宁 alone counts for little
+    assert column(table, "local_characters_gap", SENTENCE_FEATURES).max() == 0.0
 
 
 def test_a_number_question_marks_sentences_with_numbers():
