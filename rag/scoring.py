@@ -158,7 +158,8 @@ def number_match(question: str, texts: Sequence[str]) -> np.ndarray:
 
 
 def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
-    """IDF over ``texts`` of the question's Han character bigrams (and single characters).
+    """IDF over ``texts`` of the question's Han character bigrams (and single characters). For an
+    English question the retriever passes the Chinese terms its words bridged to instead.
 
     Word segmentation splits the same name differently in question and text; characters
     do not, which is why character matching is strong for Chinese questions.
