@@ -274,13 +274,14 @@ class Retriever:
         else:
             # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
-            known = [w for w, idf in zip(own, state.idf(own), strict=True) if idf > 0]  # one look-up for all
-            bridged, reached = state.dictionary.bridge(text)
             # Chinese written inside an English question ("What does 传化 do?", or a follow-up
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
             runs = _HAN_RUN.findall(text)
-            names += [run for run, idf in zip(runs, state.idf(runs), strict=True) if idf > 0]
+            in_corpus = [idf > 0 for idf in state.idf(own + runs)]  # one look-up for all (a query in Postgres)
+            known = [w for w, found in zip(own, in_corpus[: len(own)], strict=True) if found]
+            names += [run for run, found in zip(runs, in_corpus[len(own):], strict=True) if found]
+            bridged, reached = state.dictionary.bridge(text)
             lang, terms = "en", bridged + known + [t for run in runs for t in tokenize(run)]
             unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
         for word in names + glossary.find(text, state.glossary["aliases"]):
