@@ -232,13 +232,14 @@ def sentence_features(question: str, texts: Sequence[str], cosines: np.ndarray, 
     if not len(texts):
         return np.zeros((0, len(SENTENCE_FEATURES)), np.float32)
     lowered = [t.lower() for t in texts]
-    local = _locally_weighted(lowered, dict(zip(terms, idf, strict=True)))
+    term_weights = dict(zip(terms, idf, strict=True))
+    local = _locally_weighted(lowered, term_weights)
     local_characters = _locally_weighted(lowered, characters)
     asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
     table = np.empty((len(texts), len(SENTENCE_FEATURES)), np.float32)  # filled column by column (hot path)
     table[:, _SENTENCE_COLUMN["cos"]] = cosines
     table[:, _SENTENCE_COLUMN["gap"]] = cosines - cosines.max()
-    table[:, _SENTENCE_COLUMN["coverage"]] = weighted_share(lowered, dict(zip(terms, idf, strict=True)))
+    table[:, _SENTENCE_COLUMN["coverage"]] = weighted_share(lowered, term_weights)
     table[:, _SENTENCE_COLUMN["characters"]] = character_overlap(texts, characters)
     table[:, _SENTENCE_COLUMN["first"]] = 0.0
     table[0, _SENTENCE_COLUMN["first"]] = 1.0
