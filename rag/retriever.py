@@ -32,6 +32,7 @@ from .lexical import cjk_ratio, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
     background_texts,
+    best_sentence_share,
     character_overlap,
     character_weights,
     holds_rarest,
@@ -325,12 +326,15 @@ class Retriever:
                                   for s, c in zip(found.sentence_cos, found.passage_cos, strict=True)], np.float32)
         texts = [p.text for p in found.passages]
         characters = character_weights(_han_source(query), texts)
+        sentences = [[p.text_at(a, b).lower() for a, b in spans] for p, spans in zip(found.passages, found.spans)]
         features = passage_features(
             found.passage_cos, best_sentence, found.bm25,
             term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
             np.array([any(name in t for name in query.names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), found.boilerplate,
-            holds_rarest(texts, query.terms, query.idf), number_match(query.text, texts))
+            holds_rarest(texts, query.terms, query.idf), number_match(query.text, texts),
+            best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
+            best_sentence_share(sentences, characters))
         scores = score(features, load_weights()["rank"][query.lang])
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector))
 

@@ -5,7 +5,7 @@ The retriever computes a feature table per (question, candidate passage) and cal
 ``rag/data/ranker.json`` (plain JSON: one logistic regression per language and task).
 
     >>> table = passage_features(passage_cos, sentence_cos, bm25, coverage, characters, named, lengths,
-    ...                          boilerplate, rarest, numbers)
+    ...                          boilerplate, rarest, numbers, sentence_coverage, sentence_characters)
     >>> order = np.argsort(-score(table, load_weights()["rank"]["en"]))
 """
 
@@ -29,11 +29,13 @@ BACKGROUND_FILE = Path(__file__).parent / "data" / "background.txt"
 # the ranker sees how a passage compares with its rivals, not only cosine levels that differ
 # from corpus to corpus.
 PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap", "bm25", "coverage",
-                    "characters", "name", "log_length", "boilerplate", "rarest", "numbers", "passage_z",
-                    "sentence_z", "bm25_z", "coverage_z", "characters_z")
+                    "characters", "name", "log_length", "boilerplate", "rarest", "numbers", "sentence_coverage",
+                    "sentence_characters", "passage_z", "sentence_z", "bm25_z", "coverage_z", "characters_z",
+                    "sentence_coverage_z", "sentence_characters_z")
 # Standardised within the question's candidates (z-scores): what stands out among the rivals
 # carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
-_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters")
+_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters", "sentence_coverage",
+                 "sentence_characters")
 # One row per question, from its ranked candidates: does the corpus answer it at all?
 # Only levels of the best candidate and its lead over the runner-up: features that compare with
 # the whole candidate set (z-scores, spread) grow with the corpus and made the confidence
@@ -129,6 +131,26 @@ def weighted_share(lowered: Sequence[str], weights: dict[str, float]) -> np.ndar
     return np.array([sum(w for key, w in found if key in text) for text in lowered], np.float32) / total
 
 
+def best_sentence_share(passages: Sequence[Sequence[str]], weights: dict[str, float]) -> np.ndarray:
+    """Per passage (its sentences, lower-cased), the largest weighted share of the ``weights`` keys
+    found in one of its sentences.
+
+    A question is usually asked about one sentence: a passage where one sentence holds most of its
+    terms beats one that scatters them (cross-validated English R@1 +0.017 beside the passage-wide
+    coverage; Chinese unchanged).
+    """
+    total = float(sum(weights.values()))
+    if total <= 0:
+        return np.zeros(len(passages), np.float32)
+    found = [(key, w) for key, w in weights.items() if w > 0]
+    shares = []
+    for sentences in passages:
+        whole = " ".join(sentences)  # only keys in the passage can be in one of its sentences
+        present = [(key, w) for key, w in found if key in whole]
+        shares.append(max(sum(w for key, w in present if key in s) for s in sentences) if present else 0.0)
+    return np.array(shares, np.float32) / total
+
+
 def term_coverage(texts: Sequence[str], terms: Sequence[str], idf: Sequence[float]) -> np.ndarray:
     """Per text, the IDF-weighted share of the query terms (lower case) found in it."""
     return weighted_share([t.lower() for t in texts], dict(zip(terms, idf, strict=True)))
@@ -179,13 +201,15 @@ def character_overlap(texts: Sequence[str], weights: dict[str, float]) -> np.nda
 
 def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
                      coverage: np.ndarray, characters: np.ndarray, named: np.ndarray, lengths: np.ndarray,
-                     boilerplate: np.ndarray, rarest: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+                     boilerplate: np.ndarray, rarest: np.ndarray, numbers: np.ndarray,
+                     sentence_coverage: np.ndarray, sentence_characters: np.ndarray) -> np.ndarray:
     """The PASSAGE_FEATURES table, one row per candidate (all inputs are per-candidate arrays)."""
     if not len(passage_cos):
         return np.zeros((0, len(PASSAGE_FEATURES)), np.float32)
     columns = [passage_cos, sentence_cos, passage_cos - passage_cos.max(), sentence_cos - sentence_cos.max(),
                _to_best(bm25), coverage, characters, named,
-               np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0), rarest, numbers]
+               np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0), rarest, numbers,
+               sentence_coverage, sentence_characters]
     table = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
     raw = table[:, [PASSAGE_FEATURES.index(name) for name in _STANDARDISED]]
     standardised = (raw - raw.mean(axis=0)) / (raw.std(axis=0) + 1e-6)

@@ -8,6 +8,7 @@ from rag.scoring import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     Logistic,
+    best_sentence_share,
     character_overlap,
     character_weights,
     holds_rarest,
@@ -32,13 +33,14 @@ def test_passage_features_compare_each_candidate_with_the_best():
                          np.array([2.0, 0.0, 4.0], np.float32), np.array([0.5, 0.0, 1.0], np.float32),
                          np.zeros(3, np.float32), np.array([1, 0, 0], np.float32),
                          np.array([100, 200, 300], np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32),
-                         np.zeros(3, np.float32))
+                         np.zeros(3, np.float32), np.zeros(3, np.float32), np.array([0.5, 0.0, 1.0], np.float32))
     assert f.shape == (3, len(PASSAGE_FEATURES))
     assert column(f, "passage_gap") == pytest.approx([-0.1, -0.2, 0.0])
     assert column(f, "sentence_gap") == pytest.approx([-0.05, 0.0, -0.1])
     assert column(f, "bm25") == pytest.approx([0.5, 0.0, 1.0])  # normalised to the best candidate
     assert column(f, "bm25_z").mean() == pytest.approx(0.0, abs=1e-5)
-    assert passage_features(*(np.zeros(0, np.float32),) * 10).shape == (0, len(PASSAGE_FEATURES))
+    assert column(f, "sentence_characters_z").mean() == pytest.approx(0.0, abs=1e-5)
+    assert passage_features(*(np.zeros(0, np.float32),) * 12).shape == (0, len(PASSAGE_FEATURES))
 
 
 def test_score_and_evidence_follow_the_weights():
@@ -110,10 +112,19 @@ def test_a_sentence_pointing_back_is_cited_with_the_one_before():
 def test_the_confidence_weighs_the_best_passage_against_the_background():
     table = passage_features(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32), np.zeros(2),
                              np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2), np.zeros(2),
-                             np.zeros(2))
+                             np.zeros(2), np.zeros(2), np.zeros(2))
     row = question_features(table, np.array([1.0, 0.0]), False, False, background_cos=0.75)
     assert column(row[None], "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
     assert column(row[None], "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
+
+
+def test_best_sentence_share_counts_the_terms_one_sentence_holds():
+    weights = {"manning": 2.0, "quarterback": 1.0, "oldest": 1.0}
+    scattered = ["manning played.", "he was a quarterback.", "the oldest one."]
+    together = ["manning was the oldest quarterback.", "nothing else."]
+    assert best_sentence_share([scattered, together], weights).tolist() == [0.5, 1.0]
+    assert best_sentence_share([["nothing here."]], weights).tolist() == [0.0]
+    assert best_sentence_share([["manning"]], {}).tolist() == [0.0]
 
 
 def test_number_match_counts_whole_numbers_the_question_names():
