@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.chunk import Passage  # noqa: E402
+from rag.chunk import MAX_CHARS, Passage  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.index import (  # noqa: E402
     CHUNKER_VERSION,
@@ -115,7 +115,7 @@ def write_stores(size: int, url: str, folder: Path) -> dict:
     (folder / "corpus").mkdir()  # the manifest must match some corpus folder, or the index counts as stale
     (folder / "corpus" / "synthetic.md").write_text("# 合成语料\n\n见数据库。\n", "utf-8")
     manifest = {"format_version": FORMAT_VERSION, "model": MODEL, "dim": DIM, "faiss": kinds,
-                "chunker": {"version": CHUNKER_VERSION, "max_chars": 400}, "corpus": corpus_hashes(folder / "corpus"),
+                "chunker": {"version": CHUNKER_VERSION, "max_chars": MAX_CHARS}, "corpus": corpus_hashes(folder / "corpus"),
                 "documents": [],
                 "skipped": [], "passages": size, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     build = PreparedBuild(passages, vectors, np.zeros((0, DIM), np.float32), bm25, {"names": {}, "aliases": {}},

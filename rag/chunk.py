@@ -15,6 +15,12 @@ from dataclasses import dataclass
 
 from .ingest import Document
 
+# The largest passage e5 reads whole: its window is 512 tokens, and Chinese text takes 0.73 tokens
+# a character (0.81 at the 90th percentile of XQuAD's paragraphs). Cutting a paragraph only when it
+# is longer than this keeps more of them whole: cross-validated R@1 against 400 characters,
+# English 0.842 -> 0.868, Chinese 0.941 -> 0.943 (500 gave the same); the citation stays a sentence.
+MAX_CHARS = 600
+
 # A sentence ends at 。！？；!?; or an English ". " — plus any closing quotes or brackets after it.
 _SENTENCE_END = re.compile(r"(?:[。！？；!?;]+|…+|\.(?=\s|$))[”’」』）)》】\"']*")
 _CLAUSE_END = re.compile(r"[，、,：:]")
@@ -95,7 +101,7 @@ def passage_id(doc: str, text: str, seen: dict[str, int]) -> str:
     return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
 
 
-def chunk_document(document: Document, max_chars: int = 400) -> list[Passage]:
+def chunk_document(document: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
     """All passages of one document, in reading order."""
     passages: list[Passage] = []
     seen: dict[str, int] = {}
@@ -110,5 +116,5 @@ def chunk_document(document: Document, max_chars: int = 400) -> list[Passage]:
     return passages
 
 
-def chunk_corpus(documents: Iterable[Document], max_chars: int = 400) -> list[Passage]:
+def chunk_corpus(documents: Iterable[Document], max_chars: int = MAX_CHARS) -> list[Passage]:
     return [p for d in documents for p in chunk_document(d, max_chars)]

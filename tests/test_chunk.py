@@ -5,13 +5,13 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunk import chunk_document, sentence_spans
+from rag.chunk import MAX_CHARS, chunk_document, sentence_spans
 from rag.corpus import read_corpus
 from rag.ingest import parse_document
 from tests.conftest import ARTICLE
 
 
-def article_passages(max_chars=400):
+def article_passages(max_chars=MAX_CHARS):
     docs, warnings = read_corpus(ARTICLE.parent)
     assert warnings == []
     return docs[0], chunk_document(docs[0], max_chars)

@@ -85,9 +85,9 @@ def test_bad_corpus_files_are_reported_and_the_rest_indexed(settings, fake_encod
         assert sum(bad in w for w in warnings) == 1, (bad, warnings)
     passages = chunk_corpus(documents)
     line = [p for p in passages if p.doc == "one-line.txt"]
-    assert len(line) == 250 and all(len(p.text) <= 400 for p in line)
+    assert len(line) == 167 and all(len(p.text) <= 600 for p in line)
     report = build_index(settings, fake_encoder)
-    assert report.passages == 22 + 250 and len(report.warnings) == 5
+    assert report.passages == 22 + 167 and len(report.warnings) == 5
 
 
 def _break_passages(build):

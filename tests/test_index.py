@@ -19,7 +19,7 @@ def test_build_and_load_round_trip(settings, fake_encoder):
     assert report.passages == len(index.passages) == index.passage_vectors.ntotal == 22
     manifest = index.manifest
     assert manifest["model"] == fake_encoder.name and manifest["dim"] == 64
-    assert manifest["chunker"]["max_chars"] == 400
+    assert manifest["chunker"]["max_chars"] == 600
     assert list(manifest["corpus"]) == ["ai-plus-manufacturing.md"]
     lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
