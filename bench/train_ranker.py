@@ -63,6 +63,8 @@ LANGS = ("en", "zh")
 # rarest term) recognised 3 more points of off-corpus English questions held aside in
 # 12-article corpora, but as a ranking feature it cost 0.003-0.008 R@1.
 CONFIDENCE_ONLY = ("rarest",)
+# The ranker's L2 strength is chosen per language by cross-validated R@1 from this grid.
+RANK_L2_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 EVIDENCE_L2 = 1.0  # for the evidence fit: 0.1 and 10 gave the same or lower cross-validated evidence@1
 
 
@@ -192,14 +194,35 @@ def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, 
     return Logistic(names, tuple(float(c) for c in coef), float(-coef @ mean))
 
 
-def train(samples: list[Sample]) -> dict:
+def choose_rank_l2(samples: list[Sample], folds: int = 4) -> dict[str, float]:
+    """Per language, the ranker's L2 strength (RANK_L2_GRID) with the best R@1 over folds of
+    documents; a tie goes to the stronger penalty."""
+    groups = sorted({s.group for s in samples})
+    chosen = {}
+    for lang in LANGS:
+        ranked = [s for s in samples if s.lang == lang and s.answerable and s.for_ranking]
+        r1 = {}
+        for l2 in RANK_L2_GRID:
+            hits = []
+            for f in range(folds):
+                test = set(groups[f::folds])
+                model = fit_listwise([(s.features, s.labels) for s in ranked if s.group not in test and s.labels.any()],
+                                     PASSAGE_FEATURES, l2=l2, excluded=CONFIDENCE_ONLY)
+                hits += [s.labels[int(np.argmax(score(s.features, model)))] for s in ranked if s.group in test]
+            r1[l2] = round(float(np.mean(hits)), 3)
+        chosen[lang] = max(RANK_L2_GRID, key=lambda l2: (r1[l2], l2))
+        print(f"ranker L2, {lang}: cross-validated R@1 {r1} -> {chosen[lang]}")
+    return chosen
+
+
+def train(samples: list[Sample], rank_l2: dict[str, float]) -> dict:
     """Ranker, then confidence (on the ranker's own scores), then evidence; per language."""
     out: dict = {"rank": {}, "confidence": {}, "evidence": {}}
     for lang in LANGS:
         mine = [s for s in samples if s.lang == lang]
         answerable = [s for s in mine if s.answerable and s.labels.any() and s.for_ranking]
         out["rank"][lang] = fit_listwise([(s.features, s.labels) for s in answerable], PASSAGE_FEATURES,
-                                         excluded=CONFIDENCE_ONLY)
+                                         l2=rank_l2[lang], excluded=CONFIDENCE_ONLY)
         rows = np.stack([question_row(s, out["rank"][lang]) for s in mine])
         out["confidence"][lang] = fit(rows, np.array([s.answerable for s in mine]), QUESTION_FEATURES)
         tables = [t for s in answerable for t in s.sentences]
@@ -260,7 +283,7 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
     return out
 
 
-def cross_validate(samples: list[Sample], folds: int = 4) -> tuple[dict, dict[str, float]]:
+def cross_validate(samples: list[Sample], rank_l2: dict[str, float], folds: int = 4) -> tuple[dict, dict[str, float]]:
     """Figures on each fold of documents from models trained on the others (averaged), and the
     operating point taken from those out-of-fold confidences: in-sample ones are optimistic."""
     groups = sorted({s.group for s in samples})
@@ -270,7 +293,7 @@ def cross_validate(samples: list[Sample], folds: int = 4) -> tuple[dict, dict[st
         test_groups = set(groups[f::folds])
         train_part = [s for s in samples if s.group not in test_groups]
         test_part = [s for s in samples if s.group in test_groups]
-        models = train(train_part)
+        models = train(train_part, rank_l2)
         figures.append(measure(models, threshold(models, train_part), test_part))
         for s in test_part:
             if s.answerable:
@@ -329,9 +352,10 @@ def main() -> None:
                                   squad_questions(indexed) + squad_questions(left_out, answerable=False), "xquad")
     held_article = collect(encoder, ROOT / "corpus", article_held, "article")
     print("cross-validation on the training documents (4 folds by document):")
-    figures, bar = cross_validate(tune)
+    rank_l2 = choose_rank_l2(tune)
+    figures, bar = cross_validate(tune, rank_l2)
     print(json.dumps(figures, indent=1))
-    models = train(tune)
+    models = train(tune, rank_l2)
     print(f"operating point: confidence >= {bar}")
     print("held-aside XQuAD articles:", json.dumps(measure(models, bar, held_xquad), indent=1))
     print("held-aside XQuAD articles in 12-article corpora:",
