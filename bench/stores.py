@@ -115,7 +115,8 @@ def write_stores(size: int, url: str, folder: Path) -> dict:
     (folder / "corpus").mkdir()  # the manifest must match some corpus folder, or the index counts as stale
     (folder / "corpus" / "synthetic.md").write_text("# 合成语料\n\n见数据库。\n", "utf-8")
     manifest = {"format_version": FORMAT_VERSION, "model": MODEL, "dim": DIM, "faiss": kinds,
-                "chunker": {"version": CHUNKER_VERSION, "max_chars": MAX_CHARS}, "corpus": corpus_hashes(folder / "corpus"),
+                "chunker": {"version": CHUNKER_VERSION, "max_chars": MAX_CHARS},
+                "corpus": corpus_hashes(folder / "corpus"),
                 "documents": [],
                 "skipped": [], "passages": size, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     build = PreparedBuild(passages, vectors, np.zeros((0, DIM), np.float32), bm25, {"names": {}, "aliases": {}},

@@ -326,7 +326,8 @@ class Retriever:
                                   for s, c in zip(found.sentence_cos, found.passage_cos, strict=True)], np.float32)
         texts = [p.text for p in found.passages]
         characters = character_weights(_han_source(query), texts)
-        sentences = [[p.text_at(a, b).lower() for a, b in spans] for p, spans in zip(found.passages, found.spans)]
+        sentences = [[p.text_at(a, b).lower() for a, b in spans]
+                     for p, spans in zip(found.passages, found.spans, strict=True)]
         features = passage_features(
             found.passage_cos, best_sentence, found.bm25,
             term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
