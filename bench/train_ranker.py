@@ -194,21 +194,32 @@ def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, 
     return Logistic(names, tuple(float(c) for c in coef), float(-coef @ mean))
 
 
+def document_folds(samples: list[Sample], folds: int = 4) -> list[tuple[list[Sample], list[Sample]]]:
+    """(training part, test part) of each fold; a fold tests every ``folds``-th document, so no
+    document is on both sides."""
+    groups = sorted({s.group for s in samples})
+    parts = []
+    for f in range(folds):
+        test = set(groups[f::folds])
+        parts.append(([s for s in samples if s.group not in test], [s for s in samples if s.group in test]))
+    return parts
+
+
 def choose_rank_l2(samples: list[Sample], folds: int = 4) -> dict[str, float]:
     """Per language, the ranker's L2 strength (RANK_L2_GRID) with the best R@1 over folds of
     documents; a tie goes to the stronger penalty."""
-    groups = sorted({s.group for s in samples})
+    parts = document_folds(samples, folds)
     chosen = {}
     for lang in LANGS:
-        ranked = [s for s in samples if s.lang == lang and s.answerable and s.for_ranking]
+        ranked = [[[s for s in part if s.lang == lang and s.answerable and s.for_ranking] for part in fold]
+                  for fold in parts]
         r1 = {}
         for l2 in RANK_L2_GRID:
             hits = []
-            for f in range(folds):
-                test = set(groups[f::folds])
-                model = fit_listwise([(s.features, s.labels) for s in ranked if s.group not in test and s.labels.any()],
+            for train_part, test_part in ranked:
+                model = fit_listwise([(s.features, s.labels) for s in train_part if s.labels.any()],
                                      PASSAGE_FEATURES, l2=l2, excluded=CONFIDENCE_ONLY)
-                hits += [s.labels[int(np.argmax(score(s.features, model)))] for s in ranked if s.group in test]
+                hits += [s.labels[int(np.argmax(score(s.features, model)))] for s in test_part]
             r1[l2] = round(float(np.mean(hits)), 3)
         chosen[lang] = max(RANK_L2_GRID, key=lambda l2: (r1[l2], l2))
         print(f"ranker L2, {lang}: cross-validated R@1 {r1} -> {chosen[lang]}")
@@ -286,13 +297,9 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
 def cross_validate(samples: list[Sample], rank_l2: dict[str, float], folds: int = 4) -> tuple[dict, dict[str, float]]:
     """Figures on each fold of documents from models trained on the others (averaged), and the
     operating point taken from those out-of-fold confidences: in-sample ones are optimistic."""
-    groups = sorted({s.group for s in samples})
     figures: list[dict] = []
     out_of_fold: dict[str, list[float]] = {lang: [] for lang in LANGS}
-    for f in range(folds):
-        test_groups = set(groups[f::folds])
-        train_part = [s for s in samples if s.group not in test_groups]
-        test_part = [s for s in samples if s.group in test_groups]
+    for train_part, test_part in document_folds(samples, folds):
         models = train(train_part, rank_l2)
         figures.append(measure(models, threshold(models, train_part), test_part))
         for s in test_part:
