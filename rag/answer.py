@@ -51,7 +51,7 @@ def answer_confidence(ranking: Ranking) -> float:
 
 
 def is_answered(probability: float, lang: str) -> bool:
-    """The operating point: a bar per language, set in training to refuse 4% of answerable questions
+    """The operating point: a bar per language, set in training to refuse 3.5% of answerable questions
     out of fold (``MAX_REFUSED`` in bench/train_ranker.py)."""
     return probability >= load_weights()["answer_threshold"][lang]
 
