@@ -61,6 +61,17 @@ def test_extra_questions_and_refusals(real_retriever):
     assert summary["wrongly_refused"] <= 1, summary  # of 28
 
 
+def test_fresh_questions_written_after_tuning(real_retriever):
+    """The README's figures for article questions written after all tuning (R@1 0.86, R@5 0.95),
+    with a floor one question under them."""
+    questions = read_questions(ROOT / "eval" / "fresh_questions.jsonl")
+    questions += [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / "fresh_offtopic.jsonl")]
+    summary = evaluate(real_retriever, questions).summary()
+    assert summary["recall@1"] >= 0.81 and summary["recall@5"] >= 0.95, summary  # 18 and 21 of 22
+    assert summary["off_corpus"]["recognised"] >= 8, summary["off_corpus"]  # of 9
+    assert summary["wrongly_refused"] <= 2, summary  # of 22
+
+
 @pytest.mark.parametrize("question", ["What is the capital of France?", "明天北京天气怎么样？"])
 def test_text_does_not_say(real_retriever, question):
     result = answer(real_retriever, question, 3)
