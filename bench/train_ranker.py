@@ -207,6 +207,17 @@ def document_folds(samples: list[Sample], folds: int = 4) -> list[tuple[list[Sam
     return parts
 
 
+def ranks_by(sample: Sample) -> bool:
+    """The ranker learns from answerable questions with a right candidate, one view of each corpus."""
+    return sample.answerable and bool(sample.labels.any()) and sample.for_ranking
+
+
+def fit_ranker(samples: list[Sample], l2: float) -> Logistic:
+    """The listwise ranker fitted on the samples it learns from (``ranks_by``)."""
+    return fit_listwise([(s.features, s.labels) for s in samples if ranks_by(s)], PASSAGE_FEATURES,
+                        l2=l2, excluded=CONFIDENCE_ONLY)
+
+
 def choose_rank_l2(samples: list[Sample], folds: int = 4) -> dict[str, float]:
     """Per language, the ranker's L2 strength (RANK_L2_GRID) with the best R@1 over folds of
     documents; a tie goes to the stronger penalty."""
@@ -219,8 +230,7 @@ def choose_rank_l2(samples: list[Sample], folds: int = 4) -> dict[str, float]:
         for l2 in RANK_L2_GRID:
             hits = []
             for train_part, test_part in ranked:
-                model = fit_listwise([(s.features, s.labels) for s in train_part if s.labels.any()],
-                                     PASSAGE_FEATURES, l2=l2, excluded=CONFIDENCE_ONLY)
+                model = fit_ranker(train_part, l2)
                 hits += [s.labels[int(np.argmax(score(s.features, model)))] for s in test_part]
             r1[l2] = round(float(np.mean(hits)), 3)
         chosen[lang] = max(RANK_L2_GRID, key=lambda l2: (r1[l2], l2))
@@ -233,9 +243,8 @@ def train(samples: list[Sample], rank_l2: dict[str, float]) -> dict:
     out: dict = {"rank": {}, "confidence": {}, "evidence": {}}
     for lang in LANGS:
         mine = [s for s in samples if s.lang == lang]
-        answerable = [s for s in mine if s.answerable and s.labels.any() and s.for_ranking]
-        out["rank"][lang] = fit_listwise([(s.features, s.labels) for s in answerable], PASSAGE_FEATURES,
-                                         l2=rank_l2[lang], excluded=CONFIDENCE_ONLY)
+        answerable = [s for s in mine if ranks_by(s)]
+        out["rank"][lang] = fit_ranker(mine, rank_l2[lang])
         rows = np.stack([question_row(s, out["rank"][lang]) for s in mine])
         out["confidence"][lang] = fit(rows, np.array([s.answerable for s in mine]), QUESTION_FEATURES)
         tables = [t for s in answerable for t in s.sentences]
