@@ -106,6 +106,7 @@ class Sample:
     has_terms: bool
     unknown_name: bool  # Query.unknown_name
     background_cos: float  # Ranking.background_cos
+    absent_share: float  # Query.absent_share
     for_ranking: bool = True  # the ranker learns from one view of each corpus; the confidence from all
     sentences: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (features, labels) per right passage
 
@@ -126,7 +127,8 @@ def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: s
             passages = ranking.passages
             labels = np.array([bool(q["gold"]) and is_right(q, p.text) for p in passages])
             sample = Sample(q.get("doc", tag), q["lang"], bool(q["gold"]), ranking.features, labels,
-                            bool(ranking.query.terms), ranking.query.unknown_name, ranking.background_cos)
+                            bool(ranking.query.terms), ranking.query.unknown_name, ranking.background_cos,
+                            ranking.query.absent_share)
             for row in np.nonzero(labels)[0]:
                 _, texts, table = retriever.sentence_rows(ranking, int(row))
                 sentence_labels = np.array([any(squash(g) in squash(t) for g in q["gold"]) for t in texts])
@@ -257,7 +259,7 @@ def train(samples: list[Sample], rank_l2: dict[str, float]) -> dict:
 
 def question_row(sample: Sample, ranker: Logistic) -> np.ndarray:
     return question_features(sample.features, score(sample.features, ranker), sample.has_terms,
-                             sample.unknown_name, sample.background_cos)
+                             sample.unknown_name, sample.background_cos, sample.absent_share)
 
 
 def threshold(models: dict, samples: list[Sample]) -> dict[str, float]:

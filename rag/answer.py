@@ -46,8 +46,9 @@ def answer_confidence(ranking: Ranking) -> float:
     if not ranking.ids:
         return 0.0
     model = load_weights()["confidence"][ranking.query.lang]
-    return confidence(question_features(ranking.features, ranking.scores, bool(ranking.query.terms),
-                                        ranking.query.unknown_name, ranking.background_cos), model)
+    query = ranking.query
+    return confidence(question_features(ranking.features, ranking.scores, bool(query.terms), query.unknown_name,
+                                        ranking.background_cos, query.absent_share), model)
 
 
 def is_answered(probability: float, lang: str) -> bool:

@@ -56,11 +56,12 @@ def text_aliases(texts: Iterable[str]) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if k}
 
 
+def matched(question: str, glossary: dict[str, list[str]]) -> list[str]:
+    """The English names (keys) of ``glossary`` that occur in ``question`` as whole words."""
+    words = f" {key(question)} "
+    return [english for english in glossary if f" {english} " in words or f" {english}s " in words]
+
+
 def find(question: str, glossary: dict[str, list[str]]) -> list[str]:
     """Chinese terms whose English name occurs in ``question`` as whole words."""
-    words = f" {key(question)} "
-    found: list[str] = []
-    for english, chinese in glossary.items():
-        if f" {english} " in words or f" {english}s " in words:
-            found += chinese
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(chinese for english in matched(question, glossary) for chinese in glossary[english]))

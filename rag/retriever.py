@@ -156,6 +156,7 @@ class Query:
     names: tuple[str, ...]  # Chinese names the question spells in pinyin or via the glossary
     truncated: bool
     unknown_name: bool = False  # English: a capitalised word inside it that no bridge reached
+    absent_share: float = 0.0  # English: share of its content words whose Chinese the corpus lacks (Dictionary.absent)
 
 
 @dataclass(frozen=True)
@@ -265,11 +266,11 @@ class Retriever:
     def analyse(self, question: str) -> Query:
         """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
         text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
-        unknown_name = False
+        unknown_name, absent_share = False, 0.0
         state = self._current()
         names = glossary.find(text, state.glossary["names"])
-        if re.search("[A-Za-z]", text):  # only romanised words can spell a name in pinyin
-            names += state.names.find(text)
+        pinyin_names = state.names.find(text) if re.search("[A-Za-z]", text) else []  # only romanised words spell one
+        names += pinyin_names
         if cjk_ratio(text) >= ZH_SHARE:
             lang, terms = "zh", tokenize(text)
         else:
@@ -285,11 +286,18 @@ class Retriever:
             bridged, reached = state.dictionary.bridge(text)
             lang, terms = "en", bridged + known + [t for run in runs for t in tokenize(run)]
             unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
+            # words that spelled a name or matched the glossary are not English words the text lacks
+            name_words = {w for english in glossary.matched(text, state.glossary["names"])
+                          + glossary.matched(text, state.glossary["aliases"]) for w in english.split()}
+            if pinyin_names:
+                name_words |= state.names.spelling_words(text)
+            absent, content = state.dictionary.absent(text, reached | set(known) | name_words)
+            absent_share = absent / content if content else 0.0
         for word in names + glossary.find(text, state.glossary["aliases"]):
             terms += tokenize(word)
         terms = list(dict.fromkeys(terms))
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
-                     truncated, unknown_name)
+                     truncated, unknown_name, absent_share)
 
     def background(self) -> np.ndarray:
         """The mean vector of the background paragraphs: shipped for the model the weights were

@@ -68,6 +68,20 @@ def test_dictionary_keeps_only_corpus_words():
     assert Dictionary(corpus_glosses(TEXT)).bridge("subsidy for bananas")[0] == []
 
 
+def test_words_the_dictionary_knows_but_the_corpus_lacks():
+    dictionary = Dictionary(corpus_glosses({"温室", "机床"}))
+    found, reached = dictionary.bridge("Which greenhouse gas do machine tools emit?")
+    # "greenhouse" reaches 温室; "gas" and "emit" are CC-CEDICT words the corpus has none of
+    assert dictionary.absent("Which greenhouse gas do machine tools emit?", reached) == (2, 5)
+    # a word the dictionary does not know ("zorblax") says nothing; a reached one is left out
+    assert dictionary.absent("zorblax emit", set()) == (1, 2)
+    assert dictionary.absent("zorblax emit", {"emit"}) == (0, 2)
+
+
+def test_pinyin_words_of_a_question():
+    assert PinyinNames.spelling_words("How old is Zhang Fan, said Sun?") == {"zhang", "fan", "sun"}
+
+
 def test_a_word_that_reaches_nothing_tries_its_stem():
     glosses = corpus_glosses({"拦截", "开发"})
     assert "拦截" in Dictionary(glosses).bridge("How many interceptions?")[0]  # interception -> intercept

@@ -113,9 +113,10 @@ def test_the_confidence_weighs_the_best_passage_against_the_background():
     table = passage_features(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32), np.zeros(2),
                              np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2), np.zeros(2),
                              np.zeros(2), np.zeros(2), np.zeros(2))
-    row = question_features(table, np.array([1.0, 0.0]), False, False, background_cos=0.75)
+    row = question_features(table, np.array([1.0, 0.0]), False, False, background_cos=0.75, absent_share=0.5)
     assert column(row[None], "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
     assert column(row[None], "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
+    assert column(row[None], "absent_share", QUESTION_FEATURES) == pytest.approx([0.5])
 
 
 def test_best_sentence_share_counts_the_terms_one_sentence_holds():
