@@ -194,6 +194,18 @@ def test_a_large_corpus_spells_names_from_its_words(settings, fake_encoder, monk
     assert "孙华芹" in Retriever(settings, fake_encoder).analyse("What did Sun Huaqin propose for SMEs?").names
 
 
+@pytest.mark.parametrize(("question", "share"), [
+    ("What did Sun Huaqin propose for SMEs?", 0.0),  # pinyin and the dictionary reach every word
+    ("How old is Zhang Fan?", 1 / 3),  # "old" (老年, 古老…: none in the text); the name's words are not
+    ("Who painted the Mona Lisa?", 1 / 3),  # "painted" (画…); "mona" and "lisa" are no CC-CEDICT words
+    ("孙华芹建议什么？", 0.0),  # a Chinese question's own words are searched as they are
+])
+def test_the_share_of_english_words_the_text_lacks(settings, fake_encoder, question, share):
+    """English words CC-CEDICT knows whose Chinese is nowhere in the corpus (a confidence feature)."""
+    build_index(settings, fake_encoder)
+    assert Retriever(settings, fake_encoder).analyse(question).absent_share == pytest.approx(share)
+
+
 def test_a_question_does_not_load_pypinyin(settings, fake_encoder):
     """The pinyin is worked out at build time: an English question needs no pypinyin (~55 MB)."""
     import subprocess
