@@ -62,6 +62,6 @@ def matched(question: str, glossary: dict[str, list[str]]) -> list[str]:
     return [english for english in glossary if f" {english} " in words or f" {english}s " in words]
 
 
-def find(question: str, glossary: dict[str, list[str]]) -> list[str]:
-    """Chinese terms whose English name occurs in ``question`` as whole words."""
-    return list(dict.fromkeys(chinese for english in matched(question, glossary) for chinese in glossary[english]))
+def chinese(names: list[str], glossary: dict[str, list[str]]) -> list[str]:
+    """The Chinese terms of English ``names`` that ``matched`` found in ``glossary``, once each."""
+    return list(dict.fromkeys(term for english in names for term in glossary[english]))

@@ -268,7 +268,10 @@ class Retriever:
         text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
         unknown_name, absent_share = False, 0.0
         state = self._current()
-        names = glossary.find(text, state.glossary["names"])
+        # the English names the question uses, once per glossary: they give terms, and are not words the text lacks
+        named = glossary.matched(text, state.glossary["names"])
+        aliased = glossary.matched(text, state.glossary["aliases"])
+        names = glossary.chinese(named, state.glossary["names"])
         pinyin_names = state.names.find(text) if re.search("[A-Za-z]", text) else []  # only romanised words spell one
         names += pinyin_names
         if cjk_ratio(text) >= ZH_SHARE:
@@ -286,14 +289,12 @@ class Retriever:
             bridged, reached = state.dictionary.bridge(text)
             lang, terms = "en", bridged + known + [t for run in runs for t in tokenize(run)]
             unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
-            # words that spelled a name or matched the glossary are not English words the text lacks
-            name_words = {w for english in glossary.matched(text, state.glossary["names"])
-                          + glossary.matched(text, state.glossary["aliases"]) for w in english.split()}
+            name_words = {w for english in named + aliased for w in english.split()}
             if pinyin_names:
                 name_words |= state.names.spelling_words(text)
             absent, content = state.dictionary.absent(text, reached | set(known) | name_words)
             absent_share = absent / content if content else 0.0
-        for word in names + glossary.find(text, state.glossary["aliases"]):
+        for word in names + glossary.chinese(aliased, state.glossary["aliases"]):
             terms += tokenize(word)
         terms = list(dict.fromkeys(terms))
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
