@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lexical import general_rarity
 from .retriever import Hit, Ranking, Retriever
-from .scoring import confidence, load_weights, question_features
+from .scoring import QuestionFacts, confidence, load_weights, question_features, term_coverage
 
 # Quote a second hit beside the first when its ranking score is this close (logit units:
 # within 0.5 the ranker's odds for the two differ by less than a factor of ~1.6).
@@ -41,14 +42,23 @@ class Answer:
                 "notes": list(self.notes), "hits": [h.to_dict() for h in self.hits]}
 
 
+def question_facts(ranking: Ranking) -> QuestionFacts:
+    """What the confidence reads of a ranked question besides its candidates' features."""
+    query = ranking.query
+    rarity = general_rarity(query.terms)
+    total = sum(rarity)
+    absent = sum(w for w, idf in zip(rarity, query.idf, strict=True) if idf <= 0) / total if total else 0.0
+    coverage = term_coverage(ranking.folded, query.terms, rarity)
+    return QuestionFacts(bool(query.terms), query.unknown_name, ranking.background_cos, query.absent_share,
+                         ranking.corpus_size, absent, tuple(float(c) for c in coverage))
+
+
 def answer_confidence(ranking: Ranking) -> float:
     """Probability that the corpus answers the ranked question (learned, see scoring.py)."""
     if not ranking.ids:
         return 0.0
     model = load_weights()["confidence"][ranking.query.lang]
-    query = ranking.query
-    return confidence(question_features(ranking.features, ranking.scores, bool(query.terms), query.unknown_name,
-                                        ranking.background_cos, query.absent_share), model)
+    return confidence(question_features(ranking.features, ranking.scores, question_facts(ranking)), model)
 
 
 def is_answered(probability: float, lang: str) -> bool:

@@ -139,7 +139,7 @@ def _eval_questions(args: argparse.Namespace) -> tuple[list[dict], Settings]:
     settings = _settings(args)
     path = Path(args.file)
     if is_squad(path):
-        articles = read_squad(path, Path(args.english) if args.english else None)
+        articles = read_squad(path, Path(args.english) if args.english else None, args.lang, args.convert)
         indexed, left_out = split_articles(articles, args.indexed_share)
         home = settings.cache_dir / "eval" / path.stem  # vectors are reused between runs
         if (home / "corpus").exists():
@@ -246,7 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="recall@k, MRR, evidence and refusals on a question file")
     p.add_argument("file", help="JSON lines with q (or turns) and gold, or a SQuAD-format JSON file")
     p.add_argument("--unanswerable", metavar="FILE", help="JSON lines of questions the text does not answer")
-    p.add_argument("--english", metavar="FILE", help="SQuAD only: the same questions in English (same ids)")
+    p.add_argument("--english", "--translation", metavar="FILE",
+                   help="SQuAD only: the same questions in another language (same ids), asked too")
+    p.add_argument("--lang", default="en", help="SQuAD only: the language of --translation (en)")
+    p.add_argument("--convert", metavar="OPENCC", help="SQuAD only: convert the text and its answers, not the "
+                   "questions, with OpenCC (t2s: to simplified, s2t: to traditional)")
     p.add_argument("--indexed-share", type=float, default=0.5,
                    help="SQuAD only: share of articles indexed; questions on the rest are off-corpus (0.5)")
     p.add_argument("--baselines", action="store_true", help="also rank with plain e5 and plain BM25")

@@ -42,8 +42,8 @@ from .errors import IndexNotReady
 from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
 from .lexical import BM25Index
 
-FORMAT_VERSION = 7  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
-# 7: the dictionary's words whose Chinese the corpus lacks
+FORMAT_VERSION = 8  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
+# 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters
 # A corpus of up to this many passages (~1-2 MB of text) has the pinyin of every Chinese stretch
 # stored with its build; above, work and size would grow with the text (minutes and GBs at 100k
 # passages), so only its distinct words are spelled: a name jieba cuts apart is then not found.

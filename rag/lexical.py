@@ -49,15 +49,45 @@ def cjk_ratio(text: str) -> float:
     return sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters) / len(letters)
 
 
+@cache
+def _simplified_table() -> dict[int, str]:
+    """Traditional Han characters -> simplified ones, from OpenCC's t2s conversion, asked once
+    character by character (a few ms): a one-to-one table keeps every offset in place."""
+    import opencc
+
+    chars = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00))]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    return {ord(a): b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
+def simplified(text: str) -> str:
+    """``text`` in simplified characters, the same length: traditional and simplified Chinese are
+    one language to a reader, so every lexical match (BM25, characters, names, evidence) is made
+    between simplified forms. Passages are still quoted as written."""
+    return text.translate(_simplified_table())
+
+
 def tokenize(text: str) -> list[str]:
-    """jieba search-mode tokens, lower-cased, without punctuation and question words."""
-    text = unicodedata.normalize("NFKC", text)
+    """jieba search-mode tokens of the simplified text, lower-cased, without punctuation and question words."""
+    text = simplified(unicodedata.normalize("NFKC", text))
     tokens = []
     for token in load_jieba().lcut_for_search(text):
         token = token.strip().lower()
         if token and _WORD.search(token) and token not in ZH_STOPWORDS:
             tokens.append(token)
     return tokens
+
+
+def general_rarity(terms: Sequence[str]) -> list[float]:
+    """How rare each term is in Chinese at large: -log of its share of the counts in jieba's own
+    dictionary (a word it lacks, such as a rare name or a Latin token, counts as one in its total).
+
+    A fixed weight, unlike a corpus's IDF: it means the same in a folder of four documents and of
+    four hundred, and it still weighs a term the corpus lacks (whose corpus IDF is 0).
+    """
+    counts = load_jieba().dt
+    counts.check_initialized()
+    return [math.log(counts.total / (counts.FREQ.get(t, 0) + 1)) for t in terms]
 
 
 def bm25_idf(size: int, df: int) -> float:

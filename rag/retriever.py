@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError
 from .index import build_index, stale_reasons
-from .lexical import cjk_ratio, tokenize
+from .lexical import cjk_ratio, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
     background_texts,
@@ -157,6 +157,9 @@ class Query:
     truncated: bool
     unknown_name: bool = False  # English: a capitalised word inside it that no bridge reached
     absent_share: float = 0.0  # English: share of its content words whose Chinese the corpus lacks (Dictionary.absent)
+    # the build it was analysed on, and is ranked on: its terms' IDF and names come from that build,
+    # so a build going live in between must not lend the candidates
+    snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,8 @@ class Ranking:
     scores: np.ndarray
     characters: dict[str, float]  # the question's Han characters and bigrams -> weight (scoring.character_weights)
     background_cos: float  # the question's cosine to the background's mean vector (scoring.QUESTION_FEATURES)
+    folded: list[str]  # each candidate's text as terms are matched against it (Snapshot.folded)
+    corpus_size: int  # passages in the build ranked on (scoring.QUESTION_FEATURES)
 
     def order(self) -> list[int]:
         """Candidate rows, best first."""
@@ -282,7 +287,7 @@ class Retriever:
             # Chinese written inside an English question ("What does 传化 do?", or a follow-up
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
-            runs = _HAN_RUN.findall(text)
+            runs = [simplified(run) for run in _HAN_RUN.findall(text)]
             in_corpus = [idf > 0 for idf in state.idf(own + runs)]  # one look-up for all (a query in Postgres)
             known = [w for w, found in zip(own, in_corpus[: len(own)], strict=True) if found]
             names += [run for run, found in zip(runs, in_corpus[len(own):], strict=True) if found]
@@ -298,7 +303,7 @@ class Retriever:
             terms += tokenize(word)
         terms = list(dict.fromkeys(terms))
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
-                     truncated, unknown_name, absent_share)
+                     truncated, unknown_name, absent_share, state)
 
     def background(self) -> np.ndarray:
         """The mean vector of the background paragraphs: shipped for the model the weights were
@@ -323,30 +328,32 @@ class Retriever:
         return [self.hits(r, k) for r in self.rank_queries(queries)]
 
     def rank_queries(self, queries: Sequence[Query]) -> list[Ranking]:
-        """Score every candidate passage of each question (the features the ranker and tuning use)."""
-        state = self._current()
+        """Score every candidate passage of each question (the features the ranker and tuning use),
+        each on the build it was analysed on."""
         vectors = self.encoder.encode_queries([q.text for q in queries])
-        return [self._rank(state, q, v) for q, v in zip(queries, vectors, strict=True)]
+        return [self._rank(q.snapshot or self._current(), q, v) for q, v in zip(queries, vectors, strict=True)]
 
     def _rank(self, state: Snapshot, query: Query, vector: np.ndarray) -> Ranking:
         ids = state.candidates(vector, candidate_terms(query))
         found = state.fetch(ids, vector, query.terms)
         best_sentence = np.array([max(s.max(initial=-1.0), c) if len(s) else c
                                   for s, c in zip(found.sentence_cos, found.passage_cos, strict=True)], np.float32)
-        texts = [p.text for p in found.passages]
-        characters = character_weights(_han_source(query), texts)
-        sentences = [[p.text_at(a, b).lower() for a, b in spans]
-                     for p, spans in zip(found.passages, found.spans, strict=True)]
+        texts = state.folded(found.passages)  # simplified and lower-cased, offsets unchanged
+        characters = character_weights(simplified(_han_source(query)), texts)
+        sentences = [[text[a - p.start : b - p.start] for a, b in spans]
+                     for p, text, spans in zip(found.passages, texts, found.spans, strict=True)]
+        names = [simplified(name).lower() for name in query.names]
         features = passage_features(
             found.passage_cos, best_sentence, found.bm25,
             term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
-            np.array([any(name in t for name in query.names) for t in texts], np.float32),
+            np.array([any(name in t for name in names) for t in texts], np.float32),
             np.array([len(t) for t in texts], np.float32), found.boilerplate,
             holds_rarest(texts, query.terms, query.idf), number_match(query.text, texts),
             best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
             best_sentence_share(sentences, characters))
         scores = score(features, load_weights()["rank"][query.lang])
-        return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector))
+        return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector), texts,
+                       state.size)
 
     def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], list[str], np.ndarray]:
         """Document offsets, texts and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""
@@ -355,10 +362,12 @@ class Retriever:
         spans = found.spans[row]
         cos = (found.sentence_cos[row] if len(found.sentence_cos[row])
                else ranking.features[row, [_PASSAGE_COS]])  # one sentence: the passage's own cosine
-        texts = [p.text_at(a, b) for a, b in spans]
+        # the sentences as matched (simplified, lower case): offsets are those of the passage as written
+        folded = ranking.folded[row]
+        texts = [folded[a - p.start : b - p.start] for a, b in spans]
         query = ranking.query
-        return spans, texts, sentence_features(query.text, texts, cos.astype(np.float32), query.terms, query.idf,
-                                               ranking.characters)
+        return spans, texts, sentence_features(simplified(query.text), texts, cos.astype(np.float32), query.terms,
+                                               query.idf, ranking.characters)
 
     def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
         """The k best candidates of a ranking as hits, each with its evidence sentences."""

@@ -51,6 +51,7 @@ QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top
                      "has_terms", "cos_lead", "unknown_name", "background_cos", "lead_over_background",
                      "top_rarest", "absent_share")
 MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
+MAX_SCORE_LEAD = 5.0  # nor a lead in ranking score (logit units) beyond this
 # One row per sentence of a passage: is this the sentence that answers?
 SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length", "local_coverage",
                      "local_coverage_gap", "number_asked", "time_asked", "local_characters",
@@ -106,8 +107,13 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict:
     data = json.loads(path.read_text(encoding="utf-8"))
     out: dict = {"answer_threshold": {lang: float(bar) for lang, bar in data["answer_threshold"].items()},
                  "background": data.get("background", {})}
-    for task in ("rank", "confidence", "evidence"):
+    for task, names in (("rank", PASSAGE_FEATURES), ("confidence", QUESTION_FEATURES), ("evidence", SENTENCE_FEATURES)):
         out[task] = {lang: Logistic.from_dict(model) for lang, model in data[task].items()}
+        for lang, model in out[task].items():
+            # weights are by position: a feature renamed, added or moved without retraining would be misweighed
+            if model.features != names:
+                raise ValueError(f"{path}: the {task} weights ({lang}) are for features {list(model.features)}, "
+                                 f"the code computes {list(names)}: retrain them (`make train`)")
     return out
 
 
@@ -229,18 +235,43 @@ def score(features: np.ndarray, model: Logistic) -> np.ndarray:
     return model.logit(features)
 
 
-def question_features(features: np.ndarray, scores: np.ndarray, has_terms: bool, unknown_name: bool,
-                      background_cos: float, absent_share: float) -> np.ndarray:
-    """The QUESTION_FEATURES row of one question, from its candidates' features and scores, its
-    cosine to the background's mean vector, and the share of its words the corpus lacks (Query)."""
+@dataclass(frozen=True)
+class QuestionFacts:
+    """What the confidence reads of a question besides its candidates' features (answer.question_facts)."""
+
+    has_terms: bool  # it has lexical terms in the corpus (its own, or bridged from English)
+    unknown_name: bool  # English: a capitalised word no bridge reached (Query.unknown_name)
+    background_cos: float  # its cosine to the background's mean vector
+    absent_share: float  # English: the share of its words whose Chinese the corpus lacks (Query.absent_share)
+    corpus_size: int  # passages in the build asked
+    general_absent: float  # the share of its terms, each weighed by lexical.general_rarity, the corpus lacks
+    general_coverage: tuple[float, ...]  # per candidate: the share of those weighed terms it holds
+
+
+def question_features(features: np.ndarray, scores: np.ndarray, facts: QuestionFacts) -> np.ndarray:
+    """The QUESTION_FEATURES row of one question, from its candidates' features and scores and
+    what else is known of it (``facts``)."""
     col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
-    top = features[int(np.argmax(scores))]
+    best = int(np.argmax(scores))
+    top = features[best]
     cosines = np.sort(features[:, col["passage_cos"]])[::-1]
     lead = float(cosines[0] - cosines[1]) if len(cosines) > 1 else MAX_LEAD
-    return np.array([top[col["passage_cos"]], top[col["sentence_cos"]], top[col["coverage"]],
-                     top[col["characters"]], top[col["name"]], float(has_terms), min(lead, MAX_LEAD),
-                     float(unknown_name), background_cos, cosines[0] - background_cos, top[col["rarest"]],
-                     absent_share], np.float32)
+    ranked = np.sort(scores)[::-1]
+    values = {
+        "top_passage_cos": top[col["passage_cos"]], "top_sentence_cos": top[col["sentence_cos"]],
+        "top_coverage": top[col["coverage"]], "top_characters": top[col["characters"]], "top_name": top[col["name"]],
+        "has_terms": float(facts.has_terms), "cos_lead": min(lead, MAX_LEAD), "unknown_name": float(facts.unknown_name),
+        "background_cos": facts.background_cos, "lead_over_background": cosines[0] - facts.background_cos,
+        "top_rarest": top[col["rarest"]], "absent_share": facts.absent_share,
+        "log_size": math.log(max(facts.corpus_size, 1)),
+        "general_coverage": facts.general_coverage[best], "general_absent": facts.general_absent,
+        "top_score": ranked[0], "score_lead": min(float(ranked[0] - ranked[1]), MAX_SCORE_LEAD) if len(ranked) > 1
+        else MAX_SCORE_LEAD,
+        "cos_over_tenth": cosines[0] - cosines[min(9, len(cosines) - 1)],
+        "top_sentence_characters": top[col["sentence_characters"]],
+        "top_sentence_coverage": top[col["sentence_coverage"]],
+    }
+    return np.array([values[name] for name in QUESTION_FEATURES], np.float32)
 
 
 def confidence(row: np.ndarray, model: Logistic) -> float:
@@ -296,9 +327,9 @@ def _locally_weighted(lowered: Sequence[str], weights: dict[str, float]) -> np.n
 
 
 # A sentence that opens by pointing back ("他也以39岁…", "该公司…", "It was…") needs the one
-# before it to be read: its evidence span starts there.
+# before it to be read: its evidence span starts there. (Sentences come simplified and lower-cased.)
 _POINTS_BACK = re.compile(r"^[\s\"'“‘「『（(]*(?:(?!此外)[他她它其该此这]"
-                          r"|(?:He|She|It|They|This|These|Its|His|Her|Their)\b)")
+                          r"|(?:He|She|It|They|This|These|Its|His|Her|Their)\b)", re.IGNORECASE)
 
 
 def with_antecedent(spans: Sequence[tuple[int, int]], texts: Sequence[str], index: int) -> tuple[int, int]:

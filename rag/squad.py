@@ -46,27 +46,43 @@ def is_squad(path: Path) -> bool:
     return head.startswith("{") and bool(re.match(r'\{\s*"(data|version)"', head))
 
 
-def read_squad(path: Path, english: Path | None = None) -> list[Article]:
-    """Articles of a SQuAD file; with ``english``, each question is asked in both languages (same ids)."""
+def read_squad(path: Path, english: Path | None = None, lang: str = "en", convert: str | None = None) -> list[Article]:
+    """Articles of a SQuAD file; with ``english`` (a parallel file in language ``lang``, same ids),
+    each question is asked in both languages. ``convert`` (an OpenCC configuration such as
+    ``t2s`` or ``s2t``) converts the text and its answers but not the questions: questions in one
+    Chinese script over text in the other."""
     translations = {}
     if english is not None:
         for article in _load(english):
             for paragraph in article["paragraphs"]:
                 translations.update({qa["id"]: qa["question"] for qa in paragraph["qas"]})
+    text = _converter(convert)
     articles: list[Article] = []
     for article in _load(path):
         contexts, questions = [], []
         for paragraph in article["paragraphs"]:
-            contexts.append(" ".join(paragraph["context"].split("\n")))
+            contexts.append(text(" ".join(paragraph["context"].split("\n"))))
             for qa in paragraph["qas"]:
-                gold = [a["text"] for a in qa.get("answers", [])]
+                gold = [text(a["text"]) for a in qa.get("answers", [])]
                 base = {"gold": gold, "context": len(contexts) - 1}
                 questions.append({**base, "id": qa["id"] + ":zh", "lang": "zh", "q": qa["question"]})
                 if qa["id"] in translations:
-                    questions.append({**base, "id": qa["id"] + ":en", "lang": "en", "q": translations[qa["id"]]})
+                    questions.append({**base, "id": f"{qa['id']}:{lang}", "lang": lang, "q": translations[qa["id"]]})
         articles.append(Article(str(article.get("title", f"article-{len(articles) + 1}")), tuple(contexts),
                                 tuple(questions)))
     return articles
+
+
+def _converter(config: str | None):
+    """OpenCC's conversion ``config`` (e.g. t2s: traditional to simplified), or no change."""
+    if not config:
+        return lambda text: text
+    import opencc
+
+    try:
+        return opencc.OpenCC(config).convert
+    except Exception as exc:  # opencc raises a bare RuntimeError for an unknown configuration
+        raise RagError(f"unknown OpenCC conversion {config!r} (try t2s or s2t)") from exc
 
 
 def split_articles(articles: list[Article], indexed_share: float = 0.5) -> tuple[list[Article], list[Article]]:
@@ -93,6 +109,8 @@ def squad_questions(articles: list[Article], answerable: bool = True) -> list[di
     out = []
     for article in articles:
         for q in article.questions:
+            if not any(c.isalnum() for c in q["q"]):
+                continue  # a few data-set questions are only punctuation: nothing to ask
             if answerable:
                 out.append({**q, "doc": document_name(article), "context": article.contexts[q["context"]]})
             else:

@@ -25,6 +25,7 @@ from .chunk import Passage
 from .config import Settings
 from .errors import IndexNotReady
 from .index import Index, current_build, load_index, stored_sentences
+from .lexical import simplified
 from .scoring import is_boilerplate
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
@@ -43,6 +44,24 @@ class Snapshot:
     def names(self) -> PinyinNames:
         """Romanised names -> the corpus's Chinese, from the pinyin stored with the build."""
         return PinyinNames(self.glossary.get("spelled", {}))
+
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        return {}
+
+    def folded(self, passages: Sequence[Passage]) -> list[str]:
+        """Each passage's text in simplified characters and lower case, offsets unchanged: what the
+        question's terms are matched against. Remembered per passage (a conversion costs ~0.1 µs a
+        character, too much to repeat for every candidate of every question)."""
+        out = []
+        for p in passages:
+            text = self._folded.get(p.id)
+            if text is None:
+                text = simplified(p.text)
+                lowered = text.lower()
+                text = self._folded[p.id] = lowered if len(lowered) == len(text) else text
+            out.append(text)
+        return out
 
     def idf(self, terms: Sequence[str]) -> list[float]:
         raise NotImplementedError

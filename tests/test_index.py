@@ -165,6 +165,21 @@ def test_a_ranking_keeps_the_build_it_was_made_on(settings, fake_encoder):
     assert "孙华芹" in hits[0].text
 
 
+def test_a_question_is_ranked_on_the_build_it_was_analysed_on(settings, fake_encoder):
+    """Its terms' IDF and names come from one build: a build going live between analysing and
+    ranking must not lend it the next build's candidates."""
+    build_index(settings, fake_encoder)
+    retriever = Retriever(settings, fake_encoder, progress=lambda m: None)
+    query = retriever.analyse("孙华芹建议政府出台更加普惠的支持政策")
+    first = {p.text for p in retriever.rank_queries([query])[0].passages}
+    again = "# 孙华芹\n\n孙华芹建议政府出台更加普惠的支持政策，又说了一遍。\n"
+    (settings.corpus_dir / "0-first.md").write_text(again, "utf-8")
+    build_index(settings, fake_encoder)
+    retriever.analyse("触发重新加载")  # the retriever now reads the new build
+    ranking = retriever.rank_queries([query])[0]
+    assert {p.text for p in ranking.passages} == first and ranking.corpus_size == 22
+
+
 def test_the_library_logs_instead_of_printing(settings, fake_encoder, capsys, caplog):
     import logging
 

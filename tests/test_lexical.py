@@ -27,3 +27,15 @@ def test_idf_is_higher_for_rarer_terms():
     index = BM25Index.build(TEXTS)
     rare, common, missing = index.idf(["孙华芹", "人工智能", "没有的词"])
     assert rare > common > 0 and missing == 0
+
+
+def test_traditional_text_is_matched_in_simplified_characters():
+    from rag.lexical import simplified
+
+    traditional = "陸特和漢斯雷頓開創了哪一地區對梵語的學術研究？"
+    assert simplified(traditional) == "陆特和汉斯雷顿开创了哪一地区对梵语的学术研究？"
+    assert len(simplified(traditional)) == len(traditional)  # offsets into the text stay valid
+    assert simplified("孙华芹 Sun Huaqin 2024年") == "孙华芹 Sun Huaqin 2024年"  # simplified text is left alone
+    assert tokenize(traditional) == tokenize(simplified(traditional))
+    index = BM25Index.build(["孫華芹建議政府出臺支持政策", "别的文字"])
+    assert index.idf(["孙华芹"])[0] > 0 and index.scores(["孙华芹"])[0] > 0

@@ -44,6 +44,19 @@ def test_sun_huaqin_question(real_retriever, question):
     assert (top.doc, top.title) in {(doc, title) for doc, title, _ in real_retriever.documents()}
 
 
+@pytest.mark.parametrize("question", ["孫華芹對中小企業提出了什麼建議？", "孫華芹建議政府出臺什麼樣的支持政策？"])
+def test_traditional_question_over_simplified_text(real_retriever, question):
+    """Traditional characters meet the simplified article: the same passage, terms and evidence as
+    the simplified question, and the passage quoted as written."""
+    from rag.lexical import simplified
+
+    result = answer(real_retriever, question, 5)
+    same = answer(real_retriever, simplified(question), 5)
+    assert result.answered and result.hits[0].passage == same.hits[0].passage
+    assert GOLD in "".join(result.hits[0].text.split()) and "孙华芹" in result.hits[0].evidence
+    assert "孙华芹" in result.terms  # the name, in the text's characters
+
+
 def test_dev_questions_reach_the_bar(real_retriever):
     summary = evaluate(real_retriever, read_questions(DEV_QUESTIONS)).summary()
     for lang in ("en", "zh"):
