@@ -101,10 +101,10 @@ def serve_memory(questions: int = 500) -> dict[str, float]:
     proc, url = start_server(base)
     try:
         client = Client(url, verbose=False)
-        client.predict("warm up", [], 1, api_name="/ask")
+        client.predict("warm up", 1, api_name="/ask")
         warm = psutil.Process(proc.pid).memory_info().rss / 2**20
         for i in range(questions):
-            client.predict(QUESTIONS[i % len(QUESTIONS)], [], 3, api_name="/ask")
+            client.predict(QUESTIONS[i % len(QUESTIONS)], 3, api_name="/ask")
         after = psutil.Process(proc.pid).memory_info().rss / 2**20
         text = "".join(f"第{i}号智能工厂今年部署了{i}台协作机器人，产值增长{i % 30}%。" for i in range(100))
         status = client.predict(None, "机器人工厂", text, api_name="/add")[0]

@@ -36,14 +36,20 @@ def default_retriever():
 
 def retrieve(question: str, k: int = 5) -> list[Hit]:
     """The k passages that best answer ``question``, best first."""
+    from .checks import passages_wanted
+
+    k = passages_wanted(k)  # before loading anything
     return default_retriever().search(question, k)
 
 
-def ask(question: str, k: int = 5) -> Answer:
-    """Like retrieve, plus whether the corpus answers the question at all (``answered``)."""
+def ask(question: str, k: int = 5, history: list[str] | None = None) -> Answer:
+    """Like retrieve, plus whether the corpus answers the question at all (``answered``);
+    ``history`` holds the conversation's earlier questions, oldest first, for follow-ups."""
     from .answer import answer
+    from .checks import earlier_questions, passages_wanted
 
-    return answer(default_retriever(), question, k)
+    k, history = passages_wanted(k), earlier_questions(history)  # before loading anything
+    return answer(default_retriever(), question, k, history)
 
 
 def __getattr__(name: str):

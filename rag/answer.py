@@ -69,9 +69,14 @@ def is_answered(probability: float, lang: str) -> bool:
 
 def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] | None = None) -> Answer:
     """Retrieve for ``question`` and decide whether the corpus answers it."""
+    from .checks import earlier_questions, passages_wanted
     from .followup import complete
+    from .retriever import clean_question
 
-    understood = complete(question, history or [], retriever) if history else None
+    # The caller's arguments are checked, and cut, before any retrieval work.
+    k = passages_wanted(k)
+    turns = earlier_questions(history)
+    understood = complete(clean_question(question)[0], turns, retriever) if turns else None
     query = retriever.analyse(understood or question)
     ranking = retriever.rank_queries([query])[0]
     hits = retriever.hits(ranking, k)

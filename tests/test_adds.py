@@ -94,7 +94,7 @@ def test_concurrent_adds_through_the_server_are_all_answered(article_server):
     def asker():
         client = Client(url, verbose=False)
         while not stop.is_set():
-            history = client.predict("What did Sun Huaqin propose for SMEs?", [], 3, api_name="/ask")[0]
+            history = client.predict("What did Sun Huaqin propose for SMEs?", 3, api_name="/ask")[0]
             answered.append("孙华芹" in str(history[-1]["content"]))
 
     def adder(items):
@@ -123,7 +123,7 @@ def test_concurrent_adds_through_the_server_are_all_answered(article_server):
     client = Client(url, verbose=False)
     for title in facts:
         code = title[2:]
-        reply = client.predict(f"代号{code}的智能工厂部署了多少台焊接机器人？", [], 1, api_name="/ask")[0][-1]
+        reply = client.predict(f"代号{code}的智能工厂部署了多少台焊接机器人？", 1, api_name="/ask")[0][-1]
         assert f"{code}7台焊接机器人" in str(reply["content"])
 
 
@@ -151,7 +151,7 @@ def test_an_add_queued_behind_another_shows_that_builds_progress(article_server)
     assert running.result()[0].startswith("✅") and queued.result()[0].startswith("✅")
     waits = [d for d in seen if d.startswith("waiting for another build to finish: it has embedded")]
     assert waits, seen  # the queued client saw the running build's progress, not a frozen bar
-    reply = second.predict("代号Q9的仓库使用了多少台搬运机器人？", [], 1, api_name="/ask")[0][-1]
+    reply = second.predict("代号Q9的仓库使用了多少台搬运机器人？", 1, api_name="/ask")[0][-1]
     assert "39台搬运机器人" in str(reply["content"])
 
 

@@ -58,6 +58,45 @@ def test_odd_questions_get_a_bounded_answer(retriever, fake_encoder, name):
     assert len(reply[0]["content"]) <= 3 * MAX_QUESTION_CHARS
 
 
+@pytest.mark.parametrize("k", [None, float("nan"), float("inf"), 0, -1, 2.5, "3", True])
+def test_bad_k_is_refused_before_any_work(retriever, fake_encoder, monkeypatch, k):
+    import rag
+
+    monkeypatch.setattr(rag, "default_retriever", lambda: pytest.fail("retrieval started before checking k"))
+    for call in (lambda: answer(retriever, "孙华芹建议了什么？", k), lambda: rag.retrieve("孙华芹", k),
+                 lambda: rag.ask("孙华芹", k)):
+        with pytest.raises(QuestionError, match="k must be a whole number"):
+            call()
+    assert fake_encoder.calls == 0  # nothing was embedded, no index built
+    assert len(answer(retriever, "孙华芹建议了什么？", 2.0).hits) == 2  # a whole float is fine
+
+
+@pytest.mark.parametrize("history, message", [
+    ("一个字符串", "history must be a list"), (b"bytes", "history must be a list"), (42, "history must be a list"),
+    (["张天任是谁？", None], "history must hold strings, not NoneType"),
+])
+def test_bad_history_is_refused_before_any_work(retriever, fake_encoder, monkeypatch, history, message):
+    import rag
+
+    monkeypatch.setattr(rag, "default_retriever", lambda: pytest.fail("retrieval started before checking history"))
+    with pytest.raises(QuestionError, match=message):
+        answer(retriever, "他建议了什么？", 3, history=history)
+    with pytest.raises(QuestionError, match=message):
+        rag.ask("他建议了什么？", 3, history=history)
+    assert fake_encoder.calls == 0
+
+
+def test_history_items_are_cut_like_the_question(retriever):
+    import time
+
+    long_turn = "张天任是谁？" + "他讲了很多工厂里的事情，" * 100_000  # 1.2 M characters
+    started = time.perf_counter()
+    result = answer(retriever, "他建议了什么？", 3, history=[long_turn] * 50)
+    elapsed = time.perf_counter() - started
+    assert result.understood_as == "张天任建议了什么？"
+    assert elapsed < 5, elapsed  # 50 such turns took minutes when each was read whole
+
+
 def test_cli_bad_and_huge_questions(tmp_path):
     for question in ["", "😀", "\u200b"]:
         out = subprocess.run([sys.executable, "-m", "rag", "ask", question, "--index", str(tmp_path / "ix"),

@@ -32,7 +32,7 @@ def server(tmp_path_factory):
 
 
 def ask(client, question):
-    history, _ = client.predict(question, [], 3, api_name="/ask")
+    history, _ = client.predict(question, 3, api_name="/ask")
     user, reply = history[-2], history[-1]
     return _text(user), _text(reply)
 

@@ -199,13 +199,13 @@ def test_two_servers_on_one_store(postgres_url, tmp_path):
     try:
         proc_b, url_b = start_server(second, env=env)
         a, b = Client(url_a, verbose=False), Client(url_b, verbose=False)
-        reply = b.predict("What did Sun Huaqin propose for SMEs?", [], 1, api_name="/ask")[0][-1]
+        reply = b.predict("What did Sun Huaqin propose for SMEs?", 1, api_name="/ask")[0][-1]
         assert "孙华芹" in str(reply["content"])
         document = tmp_path / "q7.md"
         document.write_text("# 焊接\n\n代号Q7的智能工厂今年部署了417台焊接机器人。\n", "utf-8")
         status = a.predict(handle_file(str(document)), "", "", api_name="/add")[0]
         assert status.startswith("✅"), status
-        reply = b.predict("代号Q7的智能工厂部署了多少台焊接机器人？", [], 1, api_name="/ask")[0][-1]
+        reply = b.predict("代号Q7的智能工厂部署了多少台焊接机器人？", 1, api_name="/ask")[0][-1]
         assert "417台焊接机器人" in str(reply["content"])
         copy = tmp_path / "q7-copy.md"
         copy.write_bytes(document.read_bytes())

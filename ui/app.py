@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from rag.answer import Answer, answer
 from rag.config import Settings
@@ -27,6 +29,8 @@ EXAMPLES = [
     "工业母机成果转化为什么不是简单的样机交付？",
 ]
 MAX_K = 10
+MAX_LOG_LINE = 2_000  # characters of one line of the server's log (CutLines)
+MAX_SHOWN = 100  # messages of a conversation kept on the server and shown (50 questions and answers)
 _MARKDOWN_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}!#|~"})
 CSS = """
 .evidence mark, .passage mark { background: #fde68a; padding: 0 2px; border-radius: 3px; }
@@ -196,12 +200,18 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         return f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
 
 
-def _chat_tab(gr, retriever: Retriever, asked) -> None:
-    """The chat: the conversation, the question box, the buttons and the examples."""
+def _chat_tab(gr, retriever: Retriever, asked, shown) -> None:
+    """The chat: the conversation, the question box, the buttons and the examples.
 
-    def ask(message, history, k, earlier):
-        messages, earlier = respond(retriever, message, history, k, earlier)
-        return messages, "", earlier
+    The conversation shown is kept on the server (``shown``), never taken back from the client:
+    a page or API client cannot post a forged or huge history (20,000 junk messages made Gradio
+    log a validation error for each).
+    """
+
+    def ask(message, k, earlier, messages):
+        messages, earlier = respond(retriever, message, messages, k, earlier)
+        messages = messages[-MAX_SHOWN:]
+        return messages, "", earlier, messages
 
     chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True,
                          render_markdown=True, group_consecutive_messages=False)
@@ -215,10 +225,10 @@ def _chat_tab(gr, retriever: Retriever, asked) -> None:
     with gr.Row():
         for i, example in enumerate(EXAMPLES):
             button = gr.Button(example, size="sm", elem_id=f"example-{i}")
-            button.click(lambda h, kk, a, q=example: ask(q, h, kk, a), [chatbot, k, asked], [chatbot, box, asked])
-    send.click(ask, [box, chatbot, k, asked], [chatbot, box, asked])
-    box.submit(ask, [box, chatbot, k, asked], [chatbot, box, asked])
-    new.click(lambda: ([], "", []), None, [chatbot, box, asked])
+            button.click(lambda kk, a, m, q=example: ask(q, kk, a, m), [k, asked, shown], [chatbot, box, asked, shown])
+    send.click(ask, [box, k, asked, shown], [chatbot, box, asked, shown], api_name="ask")
+    box.submit(ask, [box, k, asked, shown], [chatbot, box, asked, shown])
+    new.click(lambda: ([], "", [], []), None, [chatbot, box, asked, shown])
 
 
 def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
@@ -249,8 +259,9 @@ def build_app(retriever: Retriever):
         line, table = corpus_summary(retriever)
         summary = gr.Markdown(line, elem_id="corpus-line")
         asked = gr.State([])  # this conversation's questions, as understood: the history for follow-ups
+        shown = gr.State([])  # this conversation's messages, as the chat shows them
         with gr.Tab("Chat"):
-            _chat_tab(gr, retriever, asked)
+            _chat_tab(gr, retriever, asked, shown)
         with gr.Tab("Corpus", elem_id="corpus-tab"):
             docs = _corpus_tab(gr, retriever, summary, table)
         # a page opened later sees the corpus as it is now, not as it was at start
@@ -295,10 +306,31 @@ class SlowLogin:
         return ok
 
 
+class CutLines:
+    """A text stream that cuts every line written to it to MAX_LOG_LINE characters.
+
+    Gradio prints a malformed request's error with the whole request in it: a client could
+    otherwise write megabytes to the server's log with one post.
+    """
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        lines = text.split("\n")
+        self._stream.write("\n".join(line if len(line) <= MAX_LOG_LINE else line[:MAX_LOG_LINE] + " … (cut)"
+                                     for line in lines))
+        return len(text)
+
+    def __getattr__(self, name: str):  # flush, fileno, isatty…: the stream's own
+        return getattr(self._stream, name)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
           auth_file: str | None = None) -> None:
     """Load the model and index once, then serve the chat until interrupted."""
     credentials = parse_auth(auth, auth_file)
+    sys.stdout, sys.stderr = CutLines(sys.stdout), CutLines(sys.stderr)  # type: ignore[assignment]
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
         print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
               "add documents; pass --auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
