@@ -21,6 +21,9 @@ from .ingest import Document, parse_document
 # All documents together: about 2 hours of embedding on 2 cores, and the most one machine's
 # chat should hold.
 MAX_CORPUS_BYTES = 100 * 1024 * 1024
+# A name's stem, in UTF-8 bytes: file systems allow 255 bytes a name, and "-9999" and ".docx" must
+# still fit after it (80 characters of CJK Extension B, 4 bytes each, did not).
+MAX_STEM_BYTES = 240
 
 
 def safe_name(name: str, suffix: str = ".md") -> str:
@@ -28,6 +31,7 @@ def safe_name(name: str, suffix: str = ".md") -> str:
     stem = Path(unicodedata.normalize("NFKC", name).replace("\\", "/")).name
     stem = Path(stem).stem if Path(stem).suffix.lower() in SUPPORTED_SUFFIXES else stem
     stem = re.sub(r"[^\w\u4e00-\u9fff\- ]+", "_", stem).strip(" ._-")[:80]
+    stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore").rstrip(" ._-")  # whole characters
     return (stem or "document") + suffix
 
 
@@ -106,18 +110,31 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
     return _save(corpus_dir, safe_name(name, suffix), data)
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none."""
+def _scan(corpus_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The supported files under ``corpus_dir``, sorted, and apart those that are links to a file
+    outside it (never read: a link must not bring other files of the machine into the index)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus directory {corpus_dir} does not exist: create it and put "
                           f"documents ({' '.join(SUPPORTED_SUFFIXES)}) in it, or pass --corpus DIR")
-    files = sorted(p for p in corpus_dir.rglob("*")
-                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                   and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
+    root = corpus_dir.resolve()
+    files: list[Path] = []
+    outside: list[Path] = []
+    for p in sorted(corpus_dir.rglob("*")):
+        if (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)):
+            (files if p.resolve().is_relative_to(root) else outside).append(p)
     if not files:
         raise CorpusError(f"corpus directory {corpus_dir} has no documents "
                           f"({' '.join(SUPPORTED_SUFFIXES)}): add at least one")
-    return files
+    return files, outside
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none.
+
+    Links to files outside the folder are left out (``read_corpus`` warns about them).
+    """
+    return _scan(corpus_dir)[0]
 
 
 def read_document(path: Path, corpus_dir: Path) -> Document:
@@ -129,7 +146,9 @@ def read_document(path: Path, corpus_dir: Path) -> Document:
 
 def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """All readable documents, plus a warning for each file that was skipped."""
-    documents, warnings = [], []
+    documents = []
+    warnings = [f"skipped: {p.relative_to(corpus_dir).as_posix()} is a link to a file outside {corpus_dir}"
+                for p in _scan(corpus_dir)[1]]
     for path in corpus_files(corpus_dir):
         try:
             document = read_document(path, corpus_dir)

@@ -129,6 +129,24 @@ def test_bad_corpus_files_are_reported_and_the_rest_indexed(settings, fake_encod
     assert report.passages == 22 + 167 and len(report.warnings) == 5
 
 
+def test_links_to_files_outside_the_corpus_are_skipped(settings, fake_encoder, tmp_path):
+    from rag.index import corpus_hashes
+
+    outside = tmp_path / "elsewhere"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.md").write_text("# 机密\n\n服务器的密码是hunter2。\n", "utf-8")
+    (outside / "folder" / "notes.md").write_text("# 笔记\n\n另一份机密是swordfish。\n", "utf-8")
+    (settings.corpus_dir / "secret.md").symlink_to(outside / "secret.md")
+    (settings.corpus_dir / "linked").symlink_to(outside / "folder")  # a linked folder too
+    (settings.corpus_dir / "inside.md").write_text("# 里面\n\n链接指向语料里的文件是可以的。\n", "utf-8")
+    (settings.corpus_dir / "alias.md").symlink_to(settings.corpus_dir / "inside.md")
+    report = build_index(settings, fake_encoder)
+    assert sum("secret.md is a link to a file outside" in w for w in report.warnings) == 1, report.warnings
+    texts = "".join(p.text for p in load_index(settings.index_dir).passages)
+    assert "hunter2" not in texts and "swordfish" not in texts and "链接指向语料里的文件" in texts
+    assert set(corpus_hashes(settings.corpus_dir)) == {"ai-plus-manufacturing.md", "alias.md", "inside.md"}
+
+
 def _break_passages(build):
     lines = (build / "passages.jsonl").read_text("utf-8").splitlines()
     (build / "passages.jsonl").write_text("\n".join(lines[:-3]) + "\n", "utf-8")

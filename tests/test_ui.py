@@ -85,6 +85,17 @@ def test_safe_names_stay_inside(tmp_path):
     assert path.parent == tmp_path
 
 
+def test_long_titles_in_rare_cjk_fit_the_file_system(tmp_path):
+    title = "".join(chr(0x20000 + n) for n in range(100))  # CJK Extension B: 4 bytes each in UTF-8
+    first = add_text(tmp_path, title, "第一篇正文。")
+    second = add_text(tmp_path, title, "第二篇正文。")  # the same title: the next free -2 name still fits
+    assert second.name == first.stem + "-2.md"
+    assert len(first.name.encode()) <= 255 and len(second.name.encode()) <= 255
+    assert first.stem == title[: len(first.stem)]  # cut between characters, never inside one
+    assert len(safe_name("报告" * 100, ".docx").encode()) <= 250  # common CJK keeps its 80 characters
+    assert safe_name("报告" * 100) == "报告" * 40 + ".md"
+
+
 def test_bad_uploads_get_clear_messages(tmp_path):
     (tmp_path / "a.exe").write_bytes(b"MZ")
     with pytest.raises(CorpusError, match="only .md"):
