@@ -397,15 +397,16 @@ def write_build(index_dir: Path, build: PreparedBuild) -> None:
         for p in build.passages:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     (tmp / "manifest.json").write_text(json.dumps(build.manifest, ensure_ascii=False, indent=2))
-    for path in tmp.rglob("*"):
-        if path.is_file():
-            _fsync(path)
+    for path in [*tmp.rglob("*"), tmp]:  # the files, then the folders that name them
+        _fsync(path)
     tmp.rename(builds / name)
+    _fsync(builds)  # the rename is on disk before CURRENT can point at the build
     pointer = index_dir / "CURRENT.tmp"
     pointer.write_text(name + "\n")
     _fsync(pointer)
     previous = current_build(index_dir)
     os.replace(pointer, index_dir / "CURRENT")  # the switch: atomic on POSIX
+    _fsync(index_dir)  # and durable: a power cut cannot bring back the old CURRENT
     # Keep the previous build for readers still using it; drop anything older.
     keep = {name, previous.name if previous else ""}
     for old in builds.iterdir():
@@ -414,5 +415,9 @@ def write_build(index_dir: Path, build: PreparedBuild) -> None:
 
 
 def _fsync(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
+    """Flush a file, or a folder's entries (a rename is durable only once its folder is flushed)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

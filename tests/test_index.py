@@ -55,6 +55,30 @@ def test_stale_index_detected_and_rebuilt(settings, fake_encoder):
     assert any("智能制造的未来" in h.text for h in hits)
 
 
+def test_a_build_and_its_switch_are_flushed_to_disk(settings, fake_encoder, monkeypatch):
+    """After each atomic rename its folder is fsynced: the new build's name, then CURRENT's."""
+    import os
+
+    events = []
+    real_fsync, real_rename, real_replace = os.fsync, os.rename, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", lambda a, b: events.append(("rename", str(b))) or real_rename(a, b))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", str(b))) or real_replace(a, b))
+    build_index(settings, fake_encoder)
+    index_dir = settings.index_dir.resolve()
+    build = current_build(settings.index_dir).resolve()
+    renamed = events.index(("rename", str(build)))
+    switched = events.index(("replace", str(index_dir / "CURRENT")))
+    assert ("fsync", str(build.parent)) in events[renamed:switched]  # builds/ flushed before the switch
+    assert ("fsync", str(index_dir)) in events[switched:]
+    assert ("fsync", str(build.parent / (build.name + ".tmp") / "passages.jsonl")) in events[:renamed]
+
+
 def test_missing_index_is_reported(settings, fake_encoder):
     with pytest.raises(IndexNotReady, match="run `rag index`"):
         load_index(settings.index_dir)
