@@ -50,10 +50,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         from .distributed import ray_embedder
 
         embed_many = ray_embedder(settings, args.ray or None, args.ray_workers, _log)
-    report = build_index(settings, make_encoder(settings, _log), full=args.full, progress=progress,
-                         embed_many=embed_many, prune=args.prune, note=_log)
-    if bar is not None:
-        bar.close()
+    try:
+        report = build_index(settings, make_encoder(settings, _log), full=args.full, progress=progress,
+                             embed_many=embed_many, prune=args.prune, note=_log)
+    finally:
+        if bar is not None:  # closed before any error is printed, so the message is a line of its own
+            bar.close()
     for warning in report.warnings:
         _log(f"warning: {warning}")
     target = f"{safe_url(settings.store_url)} (schema {settings.store_schema})" if settings.store_url \

@@ -9,6 +9,7 @@ Adding checks size and type limits, sanitises names and never overwrites::
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -42,11 +43,17 @@ def _write_new(corpus_dir: Path, name: str, data: bytes) -> Path:
     for n in range(1, 10_000):
         path = corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
         try:
-            with open(path, "xb") as f:
-                f.write(data)
-            return path
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+        try:
+            with open(fd, "wb") as f:
+                f.write(data)
+        except OSError as exc:  # a full disk: no half-written document stays in the corpus
+            path.unlink(missing_ok=True)
+            raise CorpusError(f"cannot save {name} in {corpus_dir} ({exc.strerror}): "
+                              "free some space and add it again") from exc
+        return path
     raise CorpusError(f"too many documents named {name}: choose another title")
 
 

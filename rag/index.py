@@ -20,6 +20,7 @@ Passages whose text and model are unchanged reuse their stored vectors.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -290,6 +291,7 @@ def build_index(settings: Settings, encoder: Encoder, full: bool = False,
     started = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(settings.index_dir, wait, note):
+        _clear_leftovers(settings.index_dir)  # of a build that died (killed, or the disk was full)
         if not full and (live := _up_to_date(settings, encoder.name)) is not None:
             # Nothing changed: no embedding, no new build, no reload for running servers.
             reused = live.passage_vectors.ntotal + live.sentence_vectors.ntotal
@@ -374,19 +376,65 @@ def _up_to_date(settings: Settings, model: str) -> Index | None:
     return live
 
 
+def _clear_leftovers(index_dir: Path) -> None:
+    """Remove what a build that died left (``builds/*.tmp``, ``CURRENT.tmp``); only under the build lock,
+    when no other build can be writing them."""
+    for tmp in (index_dir / "builds").glob("*.tmp"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    (index_dir / "CURRENT.tmp").unlink(missing_ok=True)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    """Did a write fail because the disk is full? (FAISS reports it as a RuntimeError naming errno 28.)"""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, RuntimeError) and os.strerror(errno.ENOSPC) in str(exc)
+
+
 def write_build(index_dir: Path, build: PreparedBuild) -> None:
     """Write a prepared build into ``index_dir`` and make it the live one (callers hold the build lock).
 
-    Its FAISS indexes are of the kinds its manifest names (exact, or HNSW for large corpora).
+    Its FAISS indexes are of the kinds its manifest names (exact, or HNSW for large corpora). If
+    writing fails (a full disk), the partial build is removed and the live one stays as it was.
     """
-    import faiss
-
     kinds, dim = build.manifest["faiss"], build.manifest["dim"]
     vectors = {"index.faiss": make_faiss(build.passage_vectors, dim, kinds["passages"]),
                "sentences.faiss": make_faiss(build.sentence_vectors, dim, kinds["sentences"])}
     builds = index_dir / "builds"
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    tmp = builds / (name + ".tmp")
+    pointer = index_dir / "CURRENT.tmp"
+    try:
+        _write_files(builds / (name + ".tmp"), build, vectors)
+        (builds / (name + ".tmp")).rename(builds / name)
+        _fsync(builds)  # the rename is on disk before CURRENT can point at the build
+        pointer.write_text(name + "\n")
+        _fsync(pointer)
+        previous = current_build(index_dir)
+        os.replace(pointer, index_dir / "CURRENT")  # the switch: atomic on POSIX
+    except BaseException as exc:
+        # (a killed build's leftovers are cleared by the next one: _clear_leftovers)
+        for partial in (builds / (name + ".tmp"), builds / name):
+            shutil.rmtree(partial, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
+        if _out_of_space(exc):
+            raise IndexNotReady(f"no space left on the disk of {index_dir}: free some space and run `rag index` "
+                                "again (the index in use is unchanged)") from exc
+        if isinstance(exc, OSError):
+            raise IndexNotReady(f"cannot write the index in {index_dir} ({exc.strerror}): check the folder, "
+                                "then run `rag index` again (the index in use is unchanged)") from exc
+        raise
+    _fsync(index_dir)  # and durable: a power cut cannot bring back the old CURRENT
+    # Keep the previous build for readers still using it; drop anything older.
+    keep = {name, previous.name if previous else ""}
+    for old in builds.iterdir():
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_files(tmp: Path, build: PreparedBuild, vectors: dict[str, Any]) -> None:
+    """A build's files, in a new folder ``tmp``, flushed to disk."""
+    import faiss
+
     tmp.mkdir(parents=True)
     for file_name, index in vectors.items():
         faiss.write_index(index, str(tmp / file_name))
@@ -399,19 +447,6 @@ def write_build(index_dir: Path, build: PreparedBuild) -> None:
     (tmp / "manifest.json").write_text(json.dumps(build.manifest, ensure_ascii=False, indent=2))
     for path in [*tmp.rglob("*"), tmp]:  # the files, then the folders that name them
         _fsync(path)
-    tmp.rename(builds / name)
-    _fsync(builds)  # the rename is on disk before CURRENT can point at the build
-    pointer = index_dir / "CURRENT.tmp"
-    pointer.write_text(name + "\n")
-    _fsync(pointer)
-    previous = current_build(index_dir)
-    os.replace(pointer, index_dir / "CURRENT")  # the switch: atomic on POSIX
-    _fsync(index_dir)  # and durable: a power cut cannot bring back the old CURRENT
-    # Keep the previous build for readers still using it; drop anything older.
-    keep = {name, previous.name if previous else ""}
-    for old in builds.iterdir():
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

@@ -186,6 +186,10 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         try:
             report = build_index(retriever.settings, retriever.encoder, wait=True, progress=embedding,
                                  note=lambda message: progress(*board.status(message)))
+        except Exception as exc:  # noqa: BLE001 - not indexed, so not added: adding it again builds again
+            path.unlink(missing_ok=True)
+            reason = str(exc) if isinstance(exc, RagError) else f"something went wrong ({type(exc).__name__})"
+            return f"⚠️ {as_text(path.name)} was not added: {as_text(reason)}"
         finally:
             board.update(0, 0)
         # A shared store may hold the same text already, added through another server.
