@@ -92,6 +92,28 @@ def test_upload_new_text_and_ask_it(page, server, tmp_path):
     assert (server[1] / "corpus" / "robots.md").exists()
 
 
+def test_user_text_is_shown_as_typed(page):
+    """Escaped once, not twice (an apostrophe showed as &#x27;), and inert: a URL is text, not a
+    broken link; tags, Markdown and $$ maths are shown as typed."""
+    question = ("What is Transfar Group's self-developed large model called? See https://example.com/a_b(c)?x=1&y=2 "
+                "or www.example.com, <b>bold</b>, **stars**, $$x^2$$")
+    _ask(page, question)
+    user = page.locator("#chat [data-testid='user']", has_text="Transfar Group's").last
+    user.wait_for(timeout=60_000)
+    assert " ".join(user.inner_text().split()) == question
+    assert user.locator("a, b, strong, .katex").count() == 0
+
+
+def test_messages_are_shown_as_written(page):
+    page.click("button[role='tab']:has-text('Corpus')")
+    page.fill("#new-title textarea", "Robot's report")
+    page.fill("#new-text textarea", "## 只有一个小标题")
+    page.click("#add")
+    page.wait_for_selector("#add-status :text('has no text to index')", timeout=60_000)
+    assert page.inner_text("#add-status").strip() == "⚠️ Robot's report has no text to index"
+    page.click("button[role='tab']:has-text('Chat')")
+
+
 def test_login_guards_questions_and_uploads(tmp_path):
     import urllib.error
     import urllib.request

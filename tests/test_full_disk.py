@@ -1,6 +1,7 @@
 """Running out of disk space: one line saying what to do, nothing half-written left, adds that can be retried."""
 
 import errno
+import html
 import os
 import shutil
 import subprocess
@@ -115,12 +116,12 @@ def test_a_failed_add_can_be_added_again(on_disk, disk):
     build_index(on_disk, retriever.encoder)
     text = "宁波某机器人工厂去年部署了1200台协作机器人，产能提升了35%。" * 20
     disk.fill()
-    status = add_document(retriever, None, "机器人工厂", text, lambda f, d: None)
+    status = html.unescape(add_document(retriever, None, "机器人工厂", text, lambda f, d: None))  # (Markdown source)
     assert "机器人工厂.md was not added: no space left on the disk" in status, status
     assert not (on_disk.corpus_dir / "机器人工厂.md").exists()  # not indexed, so not kept
     assert retriever.search("宁波某机器人工厂部署了多少台协作机器人", 1)[0].doc != "机器人工厂.md"
     disk.release()
-    status = add_document(retriever, None, "机器人工厂", text, lambda f, d: None)
+    status = html.unescape(add_document(retriever, None, "机器人工厂", text, lambda f, d: None))
     assert status.startswith("✅ Added 机器人工厂.md"), status  # not "already in the corpus"
     assert retriever.search("宁波某机器人工厂部署了多少台协作机器人", 1)[0].doc == "机器人工厂.md"
 

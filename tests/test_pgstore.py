@@ -1,5 +1,6 @@
 """The shared store: a real PostgreSQL with pgvector (started by scripts/postgres.sh), and Ray for embedding."""
 
+import html
 import json
 import os
 import signal
@@ -209,7 +210,7 @@ def test_two_servers_on_one_store(postgres_url, tmp_path):
         assert "417台焊接机器人" in str(reply["content"])
         copy = tmp_path / "q7-copy.md"
         copy.write_bytes(document.read_bytes())
-        status = b.predict(handle_file(str(copy)), "", "", api_name="/add")[0]
+        status = html.unescape(b.predict(handle_file(str(copy)), "", "", api_name="/add")[0])  # (Markdown source)
         assert "already in the store as q7.md" in status, status  # through the other server: not stored twice
     finally:
         stop_server(proc_a)

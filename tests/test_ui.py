@@ -73,8 +73,8 @@ def test_corpus_html_is_escaped(settings, fake_encoder):
 
 
 def test_question_html_is_escaped(retriever):
-    history = respond(retriever, "<b>bold</b> 张天任", [], 1)[0]
-    assert history[0]["content"] == "&lt;b&gt;bold&lt;/b&gt; 张天任"
+    history = respond(retriever, "<b>bold</b> Group's 张天任", [], 1)[0]
+    assert history[0]["content"] == "&#60;b&#62;bold&#60;/b&#62; Group's 张天任"  # escaped once
 
 
 def test_safe_names_stay_inside(tmp_path):

@@ -31,7 +31,10 @@ EXAMPLES = [
 MAX_K = 10
 MAX_LOG_LINE = 2_000  # characters of one line of the server's log (CutLines)
 MAX_SHOWN = 100  # messages of a conversation kept on the server and shown (50 questions and answers)
-_MARKDOWN_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[](){}!#|~"})
+# What HTML or Markdown reads as markup, as numeric entities, in one pass (html.escape and then
+# this turned "Group's" into "Group&#x27;s" on the page); ":" and "." too, so a URL is shown as
+# typed rather than made into a link.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\\`*_[](){}!#|~$+-.:"})
 CSS = """
 .evidence mark, .passage mark { background: #fde68a; padding: 0 2px; border-radius: 3px; }
 .cite { color: #2563eb; font-weight: 600; }
@@ -73,9 +76,9 @@ def _evidence(hit: Hit) -> str:
 
 
 def as_text(text: str) -> str:
-    """User text for a Markdown-rendering component: escaped as HTML, and Markdown made inert,
-    so ``![x](http://…)`` is shown, never fetched."""
-    return html.escape(text).translate(_MARKDOWN_INERT)
+    """User text for a Markdown-rendering component: shown exactly as written, its HTML and Markdown
+    inert (``![x](http://…)`` is shown, never fetched; a URL is text, not a link)."""
+    return text.translate(_INERT)
 
 
 def _terms_in(hit: Hit, terms: tuple[str, ...]) -> str:
@@ -217,7 +220,7 @@ def _chat_tab(gr, retriever: Retriever, asked, shown) -> None:
         messages = messages[-MAX_SHOWN:]
         return messages, "", earlier, messages
 
-    chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True,
+    chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True, latex_delimiters=[],
                          render_markdown=True, group_consecutive_messages=False)
     with gr.Row():
         box = gr.Textbox(placeholder="Ask a question… 请输入问题", show_label=False,
@@ -250,7 +253,7 @@ def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
     title = gr.Textbox(label="Title", elem_id="new-title")
     text = gr.Textbox(label="Text", lines=6, elem_id="new-text")
     add_button = gr.Button("Add to corpus and rebuild", elem_id="add")
-    status = gr.Markdown(elem_id="add-status")
+    status = gr.Markdown(elem_id="add-status", latex_delimiters=[])
     add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text], api_name="add")
     return docs
 
