@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .lexical import general_rarity
 from .retriever import Hit, Ranking, Retriever
-from .scoring import QuestionFacts, confidence, load_weights, question_features, term_coverage
+from .scoring import QuestionFacts, confidence, load_weights, question_features, term_coverage, unit_coverage
 
 # Quote a second hit beside the first when its ranking score is this close (logit units:
 # within 0.5 the ranker's odds for the two differ by less than a factor of ~1.6).
@@ -49,8 +49,10 @@ def question_facts(ranking: Ranking) -> QuestionFacts:
     total = sum(rarity)
     absent = sum(w for w, idf in zip(rarity, query.idf, strict=True) if idf <= 0) / total if total else 0.0
     coverage = term_coverage(ranking.folded, query.terms, rarity)
+    units = unit_coverage(ranking.folded, query.units, query.missing_units)
     return QuestionFacts(bool(query.terms), query.unknown_name, ranking.background_cos, query.absent_share,
-                         ranking.corpus_size, absent, tuple(float(c) for c in coverage))
+                         ranking.corpus_size, absent, tuple(float(c) for c in coverage),
+                         tuple(float(u) for u in units))
 
 
 def answer_confidence(ranking: Ranking) -> float:

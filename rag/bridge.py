@@ -237,9 +237,15 @@ class Dictionary:
 
     def bridge(self, question: str) -> tuple[list[str], set[str]]:
         """The Chinese words the question's words and phrases reach, and the words they came from."""
+        groups = self.bridge_groups(question)
+        return [zh for _, found in groups for zh in found], {w for phrase, _ in groups for w in phrase.split()}
+
+    def bridge_groups(self, question: str) -> list[tuple[str, list[str]]]:
+        """Each English word or phrase of the question that reaches the corpus (lower case), with
+        the Chinese words it reaches, longest first."""
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
         words = [x for w in words for x in ABBREVIATIONS.get(_singular(w), w).split()]
-        found: list[str] = []
+        groups: list[tuple[str, list[str]]] = []
         used = [False] * len(words)
         singular = [_singular(w) for w in words]  # keys are built from these (once per word, not per phrase)
         last_forms = [[_singular(f) for f in _word_forms(w)] for w in words]
@@ -253,9 +259,9 @@ class Dictionary:
                 if not hits and size == 1:
                     hits = sorted({zh for stem in _stems(singular[i]) for zh in self._glosses.get(stem, ())})
                 if hits:
-                    found += sorted(hits, key=len, reverse=True)
+                    groups.append((" ".join(words[i : j + 1]), sorted(hits, key=len, reverse=True)))
                     used[i : j + 1] = [True] * size
-        return found, {w for w, u in zip(words, used, strict=True) if u}
+        return groups
 
     def absent(self, question: str, reached: Container[str]) -> tuple[int, int]:
         """(words the dictionary knows but the corpus has none of the Chinese for, content words) of

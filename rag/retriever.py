@@ -26,8 +26,8 @@ from .chunk import Passage
 from .config import Settings
 from .corpus import corpus_files
 from .embed import Encoder, make_encoder
-from .errors import IndexNotReady, QuestionError
-from .index import build_index, stale_reasons
+from .errors import IndexNotReady, QuestionError, RagError
+from .index import build_index, model_and_chunker_reasons, stale_reasons
 from .lexical import cjk_ratio, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
@@ -160,6 +160,10 @@ class Query:
     # the build it was analysed on, and is ranked on: its terms' IDF and names come from that build,
     # so a build going live in between must not lend the candidates
     snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
+    # what it asks about: per word, phrase or name, the corpus's words for it (any one will do;
+    # matched as folded), and how many of its English words the corpus has no word for at all
+    units: tuple[tuple[str, ...], ...] = ()
+    missing_units: int = 0
 
 
 @dataclass(frozen=True)
@@ -243,25 +247,34 @@ class Retriever:
         return self._state
 
     def _load(self, check_stale: bool) -> Snapshot:
+        live: Snapshot | None = None
         try:
-            snapshot = self.store.open()
-            reasons = stale_reasons(snapshot.manifest, self.settings, self.encoder.name) if check_stale else []
+            live = self.store.open()
+            reasons = stale_reasons(live.manifest, self.settings, self.encoder.name) if check_stale else []
         except IndexNotReady:
             if not self.auto_build:
                 raise
             reasons = ["no usable index"]
-        if reasons:
-            if not self.auto_build:
-                raise IndexNotReady(f"index in {self.store.describe()} is out of date ("
-                                    + "; ".join(reasons) + "): run `rag index`")
-            if not self.settings.store_url:  # (a shared store may hold documents without any folder)
-                corpus_files(self.settings.corpus_dir)  # no corpus: say so in one line, before anything else
-            self._progress("building the index: " + "; ".join(reasons))
+        if not reasons and live is not None:
+            return live
+        if not self.auto_build:
+            raise IndexNotReady(f"index in {self.store.describe()} is out of date ("
+                                + "; ".join(reasons) + "): run `rag index`")
+        if not self.settings.store_url:  # (a shared store may hold documents without any folder)
+            corpus_files(self.settings.corpus_dir)  # no corpus: say so in one line, before anything else
+        self._progress("building the index: " + "; ".join(reasons))
+        try:
             report = build_index(self.settings, self.encoder, wait=True)
-            for warning in report.warnings:
-                self._progress(warning)
-            snapshot = self.store.open()
-        return snapshot
+        except RagError as exc:
+            # The live build still answers for the text it holds (a full disk must not stop every
+            # question), unless it was made with another model or chunker, whose vectors mean nothing here.
+            if live is None or model_and_chunker_reasons(live.manifest, self.settings, self.encoder.name):
+                raise
+            self._progress(f"warning: {exc} — answering from the previous build, without the latest changes")
+            return live
+        for warning in report.warnings:
+            self._progress(warning)
+        return self.store.open()
 
     def documents(self) -> list[tuple[str, str, int]]:
         """(document, title, passages) of every document in the live build."""
@@ -271,7 +284,7 @@ class Retriever:
     def analyse(self, question: str) -> Query:
         """Clean the question and find its lexical terms (own tokens, or bridged from English)."""
         text, truncated = clean_question(question)  # before any loading: a bad question costs nothing
-        unknown_name, absent_share = False, 0.0
+        unknown_name, absent_share, absent = False, 0.0, 0
         state = self._current()
         # the English names the question uses, once per glossary: they give terms, and are not words the text lacks
         named = glossary.matched(text, state.glossary["names"])
@@ -281,6 +294,7 @@ class Retriever:
         names += pinyin_names
         if cjk_ratio(text) >= ZH_SHARE:
             lang, terms = "zh", tokenize(text)
+            units = [[t] for t in terms]
         else:
             # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS]
@@ -291,19 +305,27 @@ class Retriever:
             in_corpus = [idf > 0 for idf in state.idf(own + runs)]  # one look-up for all (a query in Postgres)
             known = [w for w, found in zip(own, in_corpus[: len(own)], strict=True) if found]
             names += [run for run, found in zip(runs, in_corpus[len(own):], strict=True) if found]
-            bridged, reached = state.dictionary.bridge(text)
-            lang, terms = "en", bridged + known + [t for run in runs for t in tokenize(run)]
+            groups = state.dictionary.bridge_groups(text)
+            reached = {w for phrase, _ in groups for w in phrase.split()}
+            lang, terms = "en", [zh for _, found in groups for zh in found] + known + [
+                t for run in runs for t in tokenize(run)]
             unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
             name_words = {w for english in named + aliased for w in english.split()}
             if pinyin_names:
                 name_words |= state.names.spelling_words(text)
             absent, content = state.dictionary.absent(text, reached | set(known) | name_words)
             absent_share = absent / content if content else 0.0
-        for word in names + glossary.chinese(aliased, state.glossary["aliases"]):
+            # what the question asks about, one unit per English word or phrase (any of its Chinese
+            # words will do) and per Latin token; the words that spelled a name are the name's unit
+            units = [found for phrase, found in groups if not set(phrase.split()) <= name_words] + [[w] for w in known]
+        aliases = glossary.chinese(aliased, state.glossary["aliases"])
+        for word in names + aliases:
             terms += tokenize(word)
+        if lang == "en":
+            units += [[simplified(name).lower()] for name in dict.fromkeys(names + aliases)]
         terms = list(dict.fromkeys(terms))
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
-                     truncated, unknown_name, absent_share, state)
+                     truncated, unknown_name, absent_share, state, tuple(tuple(u) for u in units), absent)
 
     def background(self) -> np.ndarray:
         """The mean vector of the background paragraphs: shipped for the model the weights were

@@ -187,6 +187,20 @@ def number_match(question: str, texts: Sequence[str]) -> np.ndarray:
     return np.array([len(wanted.intersection(_NUMBER.findall(t))) / len(wanted) for t in texts], np.float32)
 
 
+def unit_coverage(texts: Sequence[str], units: Sequence[Sequence[str]], missing: int = 0) -> np.ndarray:
+    """Per (folded) text, the share of the question's units it holds one word of: a unit is what one
+    English word or phrase, name or Chinese term of the question reaches in the corpus; ``missing``
+    more are words the corpus has nothing for, held by no text.
+
+    "How many employees does Transfar have?" over a passage about Transfar holds one of its two
+    units: the text names what the question asks about, and not what it asks.
+    """
+    total = len(units) + missing
+    if not total:
+        return np.zeros(len(texts), np.float32)
+    return np.array([sum(any(w in text for w in unit) for unit in units) for text in texts], np.float32) / total
+
+
 def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
     """IDF over ``texts`` of the question's Han character bigrams (and single characters). For an
     English question the retriever passes the Chinese terms its words bridged to instead.
@@ -246,6 +260,7 @@ class QuestionFacts:
     corpus_size: int  # passages in the build asked
     general_absent: float  # the share of its terms, each weighed by lexical.general_rarity, the corpus lacks
     general_coverage: tuple[float, ...]  # per candidate: the share of those weighed terms it holds
+    unit_coverage: tuple[float, ...]  # per candidate: the share of what the question asks about it holds
 
 
 def question_features(features: np.ndarray, scores: np.ndarray, facts: QuestionFacts) -> np.ndarray:
@@ -265,6 +280,7 @@ def question_features(features: np.ndarray, scores: np.ndarray, facts: QuestionF
         "top_rarest": top[col["rarest"]], "absent_share": facts.absent_share,
         "log_size": math.log(max(facts.corpus_size, 1)),
         "general_coverage": facts.general_coverage[best], "general_absent": facts.general_absent,
+        "unit_coverage": facts.unit_coverage[best],
         "top_score": ranked[0], "score_lead": min(float(ranked[0] - ranked[1]), MAX_SCORE_LEAD) if len(ranked) > 1
         else MAX_SCORE_LEAD,
         "cos_over_tenth": cosines[0] - cosines[min(9, len(cosines) - 1)],

@@ -1,6 +1,7 @@
 """The index with the fake encoder: round trip, reuse of vectors, staleness, atomic switch, errors."""
 
 import json
+import shutil
 import threading
 import time
 from dataclasses import replace
@@ -10,7 +11,7 @@ import pytest
 from rag.errors import CorpusError, IndexNotReady
 from rag.index import build_index, current_build, load_index, stale_reasons
 from rag.retriever import Retriever
-from tests.conftest import ROOT, FakeEncoder
+from tests.conftest import GLOSSARY, ROOT, FakeEncoder
 
 
 def test_build_and_load_round_trip(settings, fake_encoder):
@@ -256,3 +257,42 @@ def test_a_question_does_not_load_pypinyin(settings, fake_encoder):
             "assert s.names.find('What did Sun Huaqin propose?') == ['孙华芹']; "
             "assert not [m for m in sys.modules if m.startswith('pypinyin')], 'pypinyin loaded'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize(("question", "units", "missing"), [
+    # the name is one unit (not "sun": 太阳), each English word or phrase another
+    ("What did Sun Huaqin propose for SMEs?", {"孙华芹", "中小企业", "建议"}, 0),
+    # the text names the company (glossary: Transfar = 传化); "employees" reaches nothing it has
+    ("How many employees does Transfar have?", {"传化"}, 1),
+    ("孫華芹建議什麼？", {"孙华芹", "建议"}, 0),  # a Chinese question's own words, in simplified characters
+])
+def test_what_a_question_asks_about(settings, fake_encoder, question, units, missing):
+    """The units the confidence checks the best passage for (scoring.unit_coverage)."""
+    shutil.copy(GLOSSARY, settings.corpus_dir / GLOSSARY.name)  # the article's English names
+    build_index(settings, fake_encoder)
+    query = Retriever(settings, fake_encoder).analyse(question)
+    assert {word for unit in query.units for word in unit} >= units and query.missing_units == missing
+
+
+def test_a_failed_rebuild_answers_from_the_live_build(settings, fake_encoder, monkeypatch):
+    """A full disk (or any failed automatic rebuild) must not stop every question: the live build
+    answers for the text it holds, with a warning; a build of another model is never used so."""
+    import rag.retriever
+
+    build_index(settings, fake_encoder)
+    (settings.corpus_dir / "new.md").write_text("# 新\n\n一段还没有索引的新文字。\n", "utf-8")
+
+    def no_space(*args, **kwargs):
+        raise IndexNotReady("no space left on the disk of the index: free some space and run `rag index`")
+
+    monkeypatch.setattr(rag.retriever, "build_index", no_space)
+    said: list[str] = []
+    hits = Retriever(settings, fake_encoder, progress=said.append).search("孙华芹建议政府出台更加普惠的支持政策", 3)
+    assert "孙华芹" in hits[0].text
+    assert any(m.startswith("warning: no space left") and "previous build" in m for m in said), said
+
+    class AnotherModel(FakeEncoder):
+        name = "another-model"
+
+    with pytest.raises(IndexNotReady, match="no space left"):
+        Retriever(settings, AnotherModel(), progress=said.append).search("孙华芹", 3)
