@@ -3,6 +3,7 @@
 import pytest
 
 from rag.chunk import Passage
+from rag.errors import RagError
 from rag.evaluate import Report
 from rag.retriever import Hit
 
@@ -41,3 +42,25 @@ def test_recall_mrr_evidence_and_refusals():
     zh = report.summary()["by_language"]["zh"]
     assert zh["n"] == 2 and zh["recall@1"] == 0.0 and zh["recall@3"] == 0.5
     assert [miss["id"] for miss in report.summary()["missed"]] == ["c", "d"]
+
+
+def test_squad_files_in_any_question_language_and_either_script(tmp_path):
+    """`rag eval FILE --translation OTHER --lang de --convert t2s`: the parallel file's questions are
+    asked too, under their language; the text and its answers are converted, the questions are not."""
+    import json
+
+    from rag.squad import read_squad, squad_questions
+
+    def squad(question: str) -> dict:
+        return {"data": [{"title": "梵文", "paragraphs": [{"context": "陸特和漢斯雷頓開創了歐洲對梵語的學術研究。", "qas": [
+            {"id": "q1", "question": question, "answers": [{"text": "歐洲", "answer_start": 7}]}]}]}]}
+
+    (tmp_path / "zh.json").write_text(json.dumps(squad("誰開創了梵語的學術研究？")), "utf-8")
+    (tmp_path / "de.json").write_text(json.dumps(squad("Wer begründete die Sanskritforschung?")), "utf-8")
+    articles = read_squad(tmp_path / "zh.json", tmp_path / "de.json", lang="de", convert="t2s")
+    assert articles[0].contexts == ("陆特和汉斯雷顿开创了欧洲对梵语的学术研究。",)
+    questions = {q["id"]: q for q in squad_questions(articles)}
+    assert questions["q1:zh"]["q"] == "誰開創了梵語的學術研究？" and questions["q1:zh"]["gold"] == ["欧洲"]
+    assert questions["q1:de"]["lang"] == "de" and questions["q1:de"]["q"].startswith("Wer")
+    with pytest.raises(RagError, match="unknown OpenCC conversion"):
+        read_squad(tmp_path / "zh.json", convert="x2y")
