@@ -52,8 +52,9 @@ def test_squad_files_in_any_question_language_and_either_script(tmp_path):
     from rag.squad import read_squad, squad_questions
 
     def squad(question: str) -> dict:
-        return {"data": [{"title": "梵文", "paragraphs": [{"context": "陸特和漢斯雷頓開創了歐洲對梵語的學術研究。", "qas": [
-            {"id": "q1", "question": question, "answers": [{"text": "歐洲", "answer_start": 7}]}]}]}]}
+        qa = {"id": "q1", "question": question, "answers": [{"text": "歐洲", "answer_start": 7}]}
+        return {"data": [{"title": "梵文", "paragraphs": [{"context": "陸特和漢斯雷頓開創了歐洲對梵語的學術研究。",
+                                                          "qas": [qa]}]}]}
 
     (tmp_path / "zh.json").write_text(json.dumps(squad("誰開創了梵語的學術研究？")), "utf-8")
     (tmp_path / "de.json").write_text(json.dumps(squad("Wer begründete die Sanskritforschung?")), "utf-8")
