@@ -11,7 +11,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -293,23 +292,26 @@ def parse_auth(value: str | None, auth_file: str | None = None) -> tuple[str, st
 
 
 class SlowLogin:
-    """Gradio's auth check, waiting longer after each failed attempt (guessing gets slow)."""
+    """Gradio's auth check (``check``), waiting longer after each failed attempt (guessing gets slow).
+
+    The wait is awaited, not slept: Gradio calls the check on its event loop, where a sleep froze
+    every user's requests for seconds while someone guessed. Only the failing login waits.
+    """
 
     MAX_DELAY = 5.0  # seconds; doubles from 0.25 with each failure in a row
 
     def __init__(self, credentials: tuple[str, str]):
         self._credentials = credentials
         self._failures = 0
-        self._lock = threading.Lock()
 
-    def __call__(self, user: str, password: str) -> bool:
+    async def check(self, user: str, password: str) -> bool:
+        import asyncio
         import hmac
 
         ok = hmac.compare_digest(f"{user}\0{password}".encode(), "\0".join(self._credentials).encode())
-        with self._lock:
-            self._failures = 0 if ok else self._failures + 1
-            delay = min(self.MAX_DELAY, 0.25 * 2 ** (self._failures - 1)) if self._failures else 0.0
-        time.sleep(delay)
+        self._failures = 0 if ok else self._failures + 1  # (one event loop: no lock needed)
+        if self._failures:
+            await asyncio.sleep(min(self.MAX_DELAY, 0.25 * 2 ** (self._failures - 1)))
         return ok
 
 
@@ -355,7 +357,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     print(f"web chat on http://{host}:{port}", flush=True)
     try:
         app.queue(default_concurrency_limit=4).launch(
-            server_name=host, server_port=port, auth=SlowLogin(credentials) if credentials else None,
+            server_name=host, server_port=port, auth=SlowLogin(credentials).check if credentials else None,
             show_error=False, max_file_size="10mb", css=CSS, theme=None)
     except OSError as exc:  # port taken, address not on this machine
         raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
