@@ -114,6 +114,59 @@ def test_messages_are_shown_as_written(page):
     page.click("button[role='tab']:has-text('Chat')")
 
 
+def _post_upload(url: str, name: str, data: bytes) -> str:
+    """Post a file to Gradio's upload route, as a script could without ever adding it; its path on the server."""
+    import json
+    import urllib.request
+
+    boundary = "rag-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+            f"Content-Type: text/markdown\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(url + "gradio_api/upload", data=body,
+                                     headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    return json.loads(urllib.request.urlopen(request, timeout=60).read())[0]
+
+
+def test_uploads_never_added_are_deleted_and_none_outlive_the_server(tmp_path):
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    base = article_corpus(tmp_path)
+    (tmp_path / "tmp").mkdir()
+    proc, url = start_server(base, env={"TMPDIR": str(tmp_path / "tmp"), "RAG_UPLOAD_MAX_AGE": "3"})
+    try:
+        [uploads] = (tmp_path / "tmp").glob("rag-uploads-*")  # the server's own upload folder
+
+        def uploaded() -> list[str]:
+            return sorted(p.name for p in uploads.rglob("*") if p.is_file())
+
+        chosen = tmp_path / "chosen.md"
+        chosen.write_text("# 选了没加\n\n这份文件只被选中上传，从未加入语料。\n", "utf-8")
+        with sync_playwright() as p:  # a visitor chooses a file, then leaves without adding it
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page()
+            page.goto(url, wait_until="load")
+            page.click("button[role='tab']:has-text('Corpus')", timeout=60_000)
+            page.set_input_files("#upload input[type='file']", str(chosen))
+            deadline = time.time() + 30
+            while "chosen.md" not in uploaded() and time.time() < deadline:
+                time.sleep(0.1)
+            assert "chosen.md" in uploaded()
+            browser.close()
+        posted = _post_upload(url, "posted.md", b"# posted\n\n" + b"x" * 100_000)  # a script, no login needed
+        assert Path(posted).is_file() and Path(posted).is_relative_to(uploads)
+        deadline = time.time() + 30
+        while uploaded() and time.time() < deadline:
+            time.sleep(0.2)
+        assert uploaded() == []  # deleted once older than RAG_UPLOAD_MAX_AGE
+        _post_upload(url, "late.md", b"# late\n\nx\n")
+        assert uploaded() == ["late.md"]
+    finally:
+        stop_server(proc)
+    assert not uploads.exists()  # the folder goes with the server
+
+
 def test_login_guards_questions_and_uploads(tmp_path):
     import urllib.error
     import urllib.request

