@@ -3,6 +3,7 @@
 #
 #   scripts/postgres.sh start   install what is missing, start it, print its postgresql:// URL last
 #   scripts/postgres.sh stop    stop it and delete its data
+#   scripts/postgres.sh pause   stop it, keeping its data (`start` brings it back as it was)
 #
 # Debian 13 ships pgvector (postgresql-17-pgvector). Debian 12 does not, not even in
 # backports: there it is built (~30 s) from Debian's own trixie *source* package against
@@ -75,8 +76,13 @@ stop() {
     rm -rf "$DIR"
 }
 
+pause() {
+    as_postgres "'$(pg_bin)/pg_ctl' -D '$DIR/data' -m fast stop" >/dev/null
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+    pause) pause ;;
+    *) echo "usage: $0 start|stop|pause" >&2; exit 2 ;;
 esac

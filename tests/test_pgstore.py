@@ -24,17 +24,30 @@ pytestmark = pytest.mark.slow
 XQUAD_ZH = ROOT / "eval" / "xquad-sample.zh.json"
 
 
+def _postgres(command: str, env: dict) -> str:
+    """scripts/postgres.sh start | pause | stop for the instance ``env`` names; the last line it prints."""
+    try:
+        out = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), command], env=env, check=True,
+                             capture_output=True, text=True, timeout=600).stdout.strip()
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(exc.stdout + exc.stderr) from None
+    return out.splitlines()[-1] if out else ""
+
+
+@pytest.fixture
+def postgres_instance():
+    """A PostgreSQL with pgvector of the test's own, to stop and start: (its URL, its environment)."""
+    # (not under pytest's tmp folder: the server runs as the postgres user, who cannot enter it)
+    env = {**os.environ, "RAG_PG_DIR": tempfile.mkdtemp(prefix="rag-pg-test-"), "RAG_PG_PORT": str(free_port())}
+    yield _postgres("start", env), env
+    subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop"], env=env, check=False, timeout=120)
+
+
 @pytest.fixture(scope="module")
 def postgres_url():
     """A throwaway PostgreSQL with pgvector for this module, stopped and deleted afterwards."""
-    # (not under pytest's tmp folder: the server runs as the postgres user, who cannot enter it)
     env = {**os.environ, "RAG_PG_DIR": tempfile.mkdtemp(prefix="rag-pg-test-"), "RAG_PG_PORT": str(free_port())}
-    try:
-        url = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start"], env=env, check=True,
-                             capture_output=True, text=True, timeout=600).stdout.strip().splitlines()[-1]
-    except subprocess.CalledProcessError as exc:
-        raise RuntimeError(exc.stdout + exc.stderr) from None
-    yield url
+    yield _postgres("start", env)
     subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop"], env=env, check=False, timeout=120)
 
 
@@ -173,6 +186,45 @@ def test_a_build_killed_mid_transaction_leaves_the_previous_corpus(postgres_url,
     assert tables == 1  # nothing of the killed build is left
     report = build_index(pg, fake_encoder)  # its lock died with it: the next build runs
     assert report.passages > 200
+
+
+def test_a_postgres_outage_fails_fast_and_answering_resumes(postgres_instance, settings, fake_encoder):
+    """With PostgreSQL stopped, each question fails within seconds with one line (it waited the pool's 30 s,
+    4 at a time); once it is started again, the next questions are answered, on new connections."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, env = postgres_instance
+    pg = _pg(settings, url, "outage")
+    build_index(pg, fake_encoder)
+    retriever = Retriever(pg, fake_encoder, auto_build=False)
+    question = "孙华芹建议政府出台更加普惠的支持政策"
+    assert "孙华芹" in retriever.search(question, 1)[0].text
+
+    def failing_question(_=None) -> float:
+        started = time.perf_counter()
+        with pytest.raises(RagError, match="PostgreSQL at postgresql://rag@127.0.0.1") as caught:
+            retriever.search(question, 1)
+        assert "\n" not in str(caught.value) and "password" not in str(caught.value)
+        return time.perf_counter() - started
+
+    _postgres("pause", env)
+    waits = [failing_question() for _ in range(3)]
+    with ThreadPoolExecutor(4) as pool:  # as many at once as the server's worker slots
+        waits += list(pool.map(failing_question, range(4)))
+    assert max(waits) < 8, waits
+
+    _postgres("start", env)
+    started, answered = time.perf_counter(), None
+    while answered is None and time.perf_counter() - started < 30:
+        try:
+            answered = retriever.search(question, 1)[0].text
+        except RagError:
+            time.sleep(0.2)
+    recovered = time.perf_counter() - started
+    print(f"\noutage: questions failed after {[round(w, 2) for w in waits]} s; answered again {recovered:.1f} s "
+          "after it was back")
+    assert answered and "孙华芹" in answered
+    assert recovered < 15
 
 
 def test_store_mistakes_are_one_line_messages(tmp_path):
