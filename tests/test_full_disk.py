@@ -71,10 +71,12 @@ def disk(tmp_path, monkeypatch):
 def on_disk(tmp_path, disk, monkeypatch):
     """Settings with the index on the small disk (the corpus on the ordinary one); rag's CLI uses the fake encoder."""
     import rag.embed
+    import rag.retriever
 
     (tmp_path / "corpus").mkdir()
     shutil.copy(ARTICLE, tmp_path / "corpus")
-    monkeypatch.setattr(rag.embed, "make_encoder", lambda *a, **kw: FakeEncoder())
+    for module in (rag.embed, rag.retriever):
+        monkeypatch.setattr(module, "make_encoder", lambda *a, **kw: FakeEncoder())
     return Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=disk.path / "index", model=FakeEncoder.name)
 
 
@@ -109,6 +111,21 @@ def test_rag_index_on_a_full_disk_says_what_to_do_and_leaves_nothing_behind(on_d
     assert main(args) == 0  # the next build clears it first (under the lock), then fits
     assert not leftover.exists() and not (on_disk.index_dir / "CURRENT.tmp").exists()
     assert "协作机器人" in "".join(p.text for p in load_index(on_disk.index_dir).passages)
+
+
+def test_rag_ask_on_a_full_disk_answers_from_the_live_build(on_disk, disk, capsys):
+    from rag.cli import main
+
+    build_index(on_disk, FakeEncoder())
+    _robots(on_disk.corpus_dir)  # the index is now stale: `rag ask` rebuilds first, and cannot
+    disk.fill(leave=200_000)
+    args = ["ask", "孙华芹建议政府出台更加普惠的支持政策", "--corpus", str(on_disk.corpus_dir),
+            "--index", str(on_disk.index_dir), "-k", "1"]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "孙华芹" in out and "Traceback" not in err
+    assert "warning: no space left on the disk of" in err and "previous build" in err, err
+    assert not list(on_disk.index_dir.rglob("*.tmp"))
 
 
 def test_a_failed_add_can_be_added_again(on_disk, disk):
