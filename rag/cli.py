@@ -26,7 +26,9 @@ def _log(message: str) -> None:
 def _retriever(args: argparse.Namespace):
     from .retriever import Retriever
 
-    return Retriever(_settings(args), progress=_log)
+    settings = _settings(args)
+    # A question never builds on a shared store: a build would upload this folder's files to it.
+    return Retriever(settings, progress=_log, auto_build=not settings.store_url)
 
 
 def cmd_index(args: argparse.Namespace) -> int:

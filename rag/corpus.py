@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CorpusError
@@ -36,9 +37,14 @@ def safe_name(name: str, suffix: str = ".md") -> str:
     return (stem or "document") + suffix
 
 
-def _write_new(corpus_dir: Path, name: str, data: bytes) -> Path:
+# Reserves a name in a shared store for a document's bytes: False if the store holds that name.
+Reserve = Callable[[str, bytes], bool]
+
+
+def _write_new(corpus_dir: Path, name: str, data: bytes, reserve: Reserve | None = None) -> Path:
     """Write ``data`` under ``name`` or the first free ``name-N``, creating the file exclusively
-    (two adds with one title at once get two files, never one overwriting the other)."""
+    (two adds with one title at once get two files, never one overwriting the other); with
+    ``reserve``, only under a name the shared store does not hold either."""
     stem, suffix = Path(name).stem, Path(name).suffix
     for n in range(1, 10_000):
         path = corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
@@ -53,7 +59,13 @@ def _write_new(corpus_dir: Path, name: str, data: bytes) -> Path:
             path.unlink(missing_ok=True)
             raise CorpusError(f"cannot save {name} in {corpus_dir} ({exc.strerror}): "
                               "free some space and add it again") from exc
-        return path
+        try:
+            if reserve is None or reserve(path.name, data):
+                return path
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        path.unlink(missing_ok=True)  # the store has a document of that name: the next one
     raise CorpusError(f"too many documents named {name}: choose another title")
 
 
@@ -70,14 +82,14 @@ def _already_there(corpus_dir: Path, data: bytes) -> Path | None:
     return None
 
 
-def _save(corpus_dir: Path, name: str, data: bytes) -> Path:
+def _save(corpus_dir: Path, name: str, data: bytes, reserve: Reserve | None = None) -> Path:
     corpus_dir.mkdir(parents=True, exist_ok=True)
     total = sum(p.stat().st_size for p in corpus_dir.rglob("*") if p.is_file())
     if total + len(data) > MAX_CORPUS_BYTES:
         raise CorpusError(f"the corpus would grow past {MAX_CORPUS_BYTES >> 20} MB: remove documents first")
     if (same := _already_there(corpus_dir, data)) is not None:
         raise CorpusError(f"this text is already in the corpus as {same.relative_to(corpus_dir).as_posix()}")
-    return _write_new(corpus_dir, name, data)
+    return _write_new(corpus_dir, name, data, reserve)
 
 
 def _check_text(raw: str, label: str) -> None:
@@ -88,8 +100,8 @@ def _check_text(raw: str, label: str) -> None:
         raise CorpusError(f"{label} has no text to index")
 
 
-def add_text(corpus_dir: Path, title: str, text: str) -> Path:
-    """Save pasted text as a Markdown document titled ``title``; returns its path."""
+def add_text(corpus_dir: Path, title: str, text: str, reserve: Reserve | None = None) -> Path:
+    """Save pasted text as a Markdown document titled ``title``; returns its path. ``reserve``: see _write_new."""
     title = " ".join((title or "").split())
     if not title:
         raise CorpusError("give the text a title")
@@ -99,11 +111,12 @@ def add_text(corpus_dir: Path, title: str, text: str) -> Path:
     if len(body.encode("utf-8")) > MAX_UPLOAD_BYTES:
         raise CorpusError(f"the text is larger than {MAX_UPLOAD_BYTES >> 20} MB")
     _check_text(body, title)
-    return _save(corpus_dir, safe_name(title), body.encode("utf-8"))
+    return _save(corpus_dir, safe_name(title), body.encode("utf-8"), reserve)
 
 
-def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
-    """Copy a supported file (at most 10 MB) into the corpus after checking it reads; returns its new path."""
+def add_file(corpus_dir: Path, source: Path, name: str | None = None, reserve: Reserve | None = None) -> Path:
+    """Copy a supported file (at most 10 MB) into the corpus after checking it reads; returns its new path.
+    ``reserve``: see _write_new."""
     name = name or source.name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -114,7 +127,7 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None) -> Path:
     # an upload's temporary file may have another suffix: read it as the name says
     raw, data = extract_text(source, Path(name).name, suffix)
     _check_text(raw, Path(name).name)
-    return _save(corpus_dir, safe_name(name, suffix), data)
+    return _save(corpus_dir, safe_name(name, suffix), data, reserve)
 
 
 def _scan(corpus_dir: Path) -> tuple[list[Path], list[Path]]:

@@ -169,13 +169,13 @@ def model_and_chunker_reasons(manifest: dict, settings: Settings, model: str) ->
 def stale_reasons(manifest: dict, settings: Settings, model: str) -> list[str]:
     """Why an index no longer matches the corpus, settings and the encoder named ``model`` ([] if it does)."""
     reasons = model_and_chunker_reasons(manifest, settings, model)
+    if settings.store_url:
+        # A shared store holds the corpus itself: only `rag index` and adds bring a folder's changes to it,
+        # never a question (a stale folder's rebuild replaced what other servers had added).
+        return reasons
     old = manifest.get("corpus", {})
-    if settings.store_url:  # a shared store also holds what other servers added: only the folder's files count
-        new = corpus_hashes(settings.corpus_dir) if settings.corpus_dir.is_dir() else {}
-        changed = sorted(d for d in new if old.get(d) != new[d])
-    else:
-        new = corpus_hashes(settings.corpus_dir)
-        changed = sorted(set(old) ^ set(new) | {d for d in set(old) & set(new) if old[d] != new[d]})
+    new = corpus_hashes(settings.corpus_dir)
+    changed = sorted(set(old) ^ set(new) | {d for d in set(old) & set(new) if old[d] != new[d]})
     if changed:
         reasons.append("corpus changed: " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""))
     return reasons

@@ -26,6 +26,9 @@ Why these choices:
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -272,7 +275,7 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
     with _connect(settings.store_url, "rag-build") as conn:
         tables.create(conn)
         with _advisory_lock(conn, tables.schema, wait, note):
-            removed = _upload(conn, tables, settings.corpus_dir, prune)
+            removed = _upload(conn, tables, settings.corpus_dir, prune, _sync_key(settings))
             documents = conn.execute(f"SELECT path, data, sha256 FROM {tables('documents')} ORDER BY path").fetchall()
             if not documents:
                 raise CorpusError(f"the store {safe_url(settings.store_url)} has no documents: pass --corpus DIR")
@@ -343,31 +346,115 @@ def _advisory_lock(conn: Any, schema: str, wait: bool, note: Callable[[str], Non
         conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
-def _upload(conn: Any, tables: _Tables, corpus_dir: Path, prune: bool) -> list[str]:
-    """Copy new and changed corpus files into the store; with ``prune``, drop those not in the folder.
+def _upload(conn: Any, tables: _Tables, corpus_dir: Path, prune: bool, key: str) -> list[str]:
+    """Copy the corpus folder's changes since it last synced with the store into it; with ``prune``,
+    drop the store's documents that are not in the folder. Warnings for what was left out.
 
-    A file whose text another server already added under another name is not stored twice.
+    The store is never overwritten with what it did not expect: a new file goes in only under a
+    name the store does not hold, a changed one only over the copy this folder last synced (compare
+    and swap). A copy unchanged here while the store's changed is stale and stays out; a copy changed
+    on both sides is refused. A text the store holds under another name is not stored twice.
     """
     if not corpus_dir.is_dir():
         return []
     hashes = corpus_hashes(corpus_dir)
+    synced = _read_synced(corpus_dir, key)  # path -> sha256 the folder and the store last agreed on
     stored = dict(conn.execute(f"SELECT path, sha256 FROM {tables('documents')}").fetchall())
     stored_as = {sha: path for path, sha in stored.items()}
     notes = []
     with conn.transaction():
         for path, sha in hashes.items():
-            if stored.get(path) == sha:
-                continue
-            if stored_as.get(sha, path) != path:
+            theirs, base = stored.get(path), synced.get(path)
+            if theirs == sha:
+                synced[path] = sha
+            elif stored_as.get(sha, path) != path:
                 notes.append(f"skipped: {path}: {DUPLICATE} {stored_as[sha]}")
-                continue
-            conn.execute(f"INSERT INTO {tables('documents')} (path, data, sha256) VALUES (%s, %s, %s) "
-                         "ON CONFLICT (path) DO UPDATE SET data = EXCLUDED.data, sha256 = EXCLUDED.sha256, "
-                         "added = now()", (path, (corpus_dir / path).read_bytes(), sha))
+            elif base == sha and theirs is None:  # unchanged here since the last sync, removed from the store
+                notes.append(f"skipped: {path}: removed from the store since this folder last synced with it "
+                             "(rename this copy to add it again)")
+            elif base == sha:  # unchanged here since the last sync, changed in the store: this copy is older
+                notes.append(f"skipped: {path}: the store's copy changed since this folder's was synced: "
+                             "the store's is kept")
+            elif theirs is None and _insert_document(conn, tables, path, (corpus_dir / path).read_bytes(), sha):
+                synced[path] = sha
+            elif theirs is not None and theirs == base and conn.execute(
+                    f"UPDATE {tables('documents')} SET data = %s, sha256 = %s, added = now() "
+                    "WHERE path = %s AND sha256 = %s", ((corpus_dir / path).read_bytes(), sha, path, base)).rowcount:
+                synced[path] = sha  # changed here, and the store still held what this folder had
+            else:
+                notes.append(f"skipped: {path}: the store holds another {path}, changed since this folder "
+                             "last synced with it: rename this copy to add it as a document of its own")
         gone = sorted(set(stored) - set(hashes)) if prune else []
         if gone:
             conn.execute(f"DELETE FROM {tables('documents')} WHERE path = ANY(%s)", (gone,))
+    _write_synced(corpus_dir, key, {p: sha for p, sha in synced.items() if p not in gone})
     return notes + [f"removed from the store (not in {corpus_dir}): {path}" for path in gone]
+
+
+def _insert_document(conn: Any, tables: _Tables, path: str, data: bytes, sha: str) -> bool:
+    """Store a document under ``path`` unless the store already holds one there; whether it did."""
+    return bool(conn.execute(f"INSERT INTO {tables('documents')} (path, data, sha256) VALUES (%s, %s, %s) "
+                             "ON CONFLICT (path) DO NOTHING", (path, data, sha)).rowcount)
+
+
+# -- what a folder last synced with a store ----------------------------------------------------------
+SYNCED_FILE = ".rag-store-sync.json"  # in the corpus folder (hidden: never read as a document)
+
+
+def _sync_key(settings: Settings) -> str:
+    return f"{safe_url(settings.store_url)} {settings.store_schema}"
+
+
+def _read_synced(corpus_dir: Path, key: str) -> dict[str, str]:
+    try:
+        return dict(json.loads((corpus_dir / SYNCED_FILE).read_text("utf-8")).get(key, {}))
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _write_synced(corpus_dir: Path, key: str, synced: dict[str, str]) -> None:
+    """Record (atomically) what the folder and the store agree on, per store."""
+    path = corpus_dir / SYNCED_FILE
+    try:
+        everything = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        everything = {}
+    everything[key] = synced
+    tmp = path.with_name(f"{SYNCED_FILE}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(everything, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
+    os.replace(tmp, path)
+
+
+# -- adds -------------------------------------------------------------------------------------------
+def reserve_document(settings: Settings, name: str, data: bytes) -> bool:
+    """Store an added document under ``name`` if the store holds no document of that name (False:
+    try another); raises CorpusError if it holds the same text under another name.
+
+    The insert is the name's reservation: two servers adding one title at once get two names.
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    tables = _Tables(settings.store_schema)
+    with _connect(settings.store_url, "rag-add") as conn:
+        tables.create(conn)
+        same = conn.execute(f"SELECT path FROM {tables('documents')} WHERE sha256 = %s LIMIT 1", (sha,)).fetchone()
+        if same:
+            raise CorpusError(f"{DUPLICATE} {same[0]}")
+        if not _insert_document(conn, tables, name, data, sha):
+            return False
+    synced = _read_synced(settings.corpus_dir, _sync_key(settings))
+    _write_synced(settings.corpus_dir, _sync_key(settings), {**synced, name: sha})
+    return True
+
+
+def unreserve_document(settings: Settings, name: str, data: bytes) -> None:
+    """Take back an add whose build failed (only if the store still holds exactly that text there)."""
+    tables = _Tables(settings.store_schema)
+    with _connect(settings.store_url, "rag-add") as conn:
+        conn.execute(f"DELETE FROM {tables('documents')} WHERE path = %s AND sha256 = %s",
+                     (name, hashlib.sha256(data).hexdigest()))
+    synced = _read_synced(settings.corpus_dir, _sync_key(settings))
+    synced.pop(name, None)
+    _write_synced(settings.corpus_dir, _sync_key(settings), synced)
 
 
 def _old_vectors(conn: Any, tables: _Tables, build: str) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ import pytest
 from rag.errors import RagError
 from rag.index import build_index
 from rag.retriever import Retriever
-from tests.conftest import DEV_QUESTIONS, ROOT
+from tests.conftest import DEV_QUESTIONS, ROOT, FakeEncoder
 from tests.helpers.server import article_corpus, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.slow
@@ -121,6 +121,66 @@ def test_a_store_build_reuses_vectors_and_keeps_others_documents(postgres_url, s
     report = build_index(pg, fake_encoder, prune=True)  # only --prune removes what the folder lacks
     assert any("robots.md" in w for w in report.warnings)
     assert {d for d, _, _ in retriever.documents()} == {"ai-plus-manufacturing.md"}
+
+
+def _store_documents(url: str, schema: str) -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {path: bytes(data).decode("utf-8") for path, data in
+                conn.execute(f"SELECT path, data FROM {schema}.documents").fetchall()}
+
+
+def test_a_folder_never_overwrites_what_the_store_holds(postgres_url, settings, fake_encoder, tmp_path, monkeypatch,
+                                                        capsys):
+    """Names are chosen against the store; a folder uploads only what changed in it since it last synced;
+    a stale copy is left out, a copy changed on both sides refused, and a question uploads nothing."""
+    import rag.retriever
+    from rag.cli import main
+    from rag.corpus import add_text
+    from rag.pgstore import reserve_document
+
+    pg = _pg(settings, postgres_url, "sync")
+    x, y = pg, replace(pg, corpus_dir=tmp_path / "y")  # two servers' folders
+    y.corpus_dir.mkdir()
+    build_index(x, fake_encoder)
+    a = add_text(x.corpus_dir, "Robot Report", "甲：宁波工厂部署了1200台机器人。", lambda *n: reserve_document(x, *n))
+    b = add_text(y.corpus_dir, "Robot Report", "乙：杭州工厂部署了800台机器人。", lambda *n: reserve_document(y, *n))
+    assert (a.name, b.name) == ("Robot Report.md", "Robot Report-2.md")  # the name is taken in the store
+    for folder in (x, y, x):
+        build_index(folder, fake_encoder)
+    stored = _store_documents(postgres_url, "sync")
+    assert "甲" in stored["Robot Report.md"] and "乙" in stored["Robot Report-2.md"]
+
+    note = "# 笔记\n\n{}\n"
+    for folder in (x, y):
+        (folder.corpus_dir / "notes.md").write_text(note.format("第一版。"), "utf-8")
+        build_index(folder, fake_encoder)  # the same notes.md in both: in sync
+    (x.corpus_dir / "notes.md").write_text(note.format("第二版，由x修改。"), "utf-8")
+    build_index(x, fake_encoder)  # changed here since the last sync: uploaded
+    assert "第二版" in _store_documents(postgres_url, "sync")["notes.md"]
+    warnings = build_index(y, fake_encoder).warnings  # y's copy is the older one: left out
+    assert any("notes.md: the store's copy changed" in w for w in warnings), warnings
+    (y.corpus_dir / "notes.md").write_text(note.format("第三版，由y修改。"), "utf-8")
+    warnings = build_index(y, fake_encoder).warnings  # changed on both sides: refused, with a line
+    assert any("notes.md: the store holds another notes.md" in w for w in warnings), warnings
+    z = replace(pg, corpus_dir=tmp_path / "z")  # a folder never synced, with another notes.md
+    z.corpus_dir.mkdir()
+    (z.corpus_dir / "notes.md").write_text(note.format("另一份同名笔记。"), "utf-8")
+    warnings = build_index(z, fake_encoder).warnings
+    assert any("notes.md: the store holds another notes.md" in w for w in warnings), warnings
+    assert "第二版" in _store_documents(postgres_url, "sync")["notes.md"]
+
+    # A question from a folder with a new file, and an older Robot Report, uploads nothing
+    (y.corpus_dir / "only-here.md").write_text("# 只在这里\n\n这份文件只在y的文件夹里。\n", "utf-8")
+    b.write_text("# Robot Report\n\n乙的旧稿。\n", "utf-8")
+    monkeypatch.setattr(rag.retriever, "make_encoder", lambda *args, **kw: FakeEncoder())
+    monkeypatch.setenv("RAG_STORE_SCHEMA", "sync")
+    before = _store_documents(postgres_url, "sync")
+    assert main(["ask", "宁波工厂部署了多少台机器人？", "--store", postgres_url, "--corpus", str(y.corpus_dir),
+                 "--model", FakeEncoder.name]) == 0
+    assert "Robot Report" in capsys.readouterr().out
+    assert _store_documents(postgres_url, "sync") == before
 
 
 def test_a_store_build_queued_behind_another_waits_and_says_so(postgres_url, settings, fake_encoder):
@@ -238,15 +298,22 @@ def test_store_mistakes_are_one_line_messages(tmp_path):
 
 
 @pytest.mark.model
-def test_two_servers_on_one_store(postgres_url, tmp_path):
-    """A document added through one server is answered by the other, without a restart."""
+def test_two_servers_on_one_store(postgres_instance, tmp_path):
+    """A document added through one server is answered by the other, without a restart; two adds under
+    one title through the two servers keep both texts; a question from the first server's folder
+    uploads nothing; and all of it survives a restart of PostgreSQL."""
     from gradio_client import Client, handle_file
 
-    env = {"RAG_STORE": postgres_url, "RAG_STORE_SCHEMA": "two"}
+    url, pg_env = postgres_instance
+    env = {"RAG_STORE": url, "RAG_STORE_SCHEMA": "two"}
     (tmp_path / "a").mkdir()
     first = article_corpus(tmp_path / "a")
     second = tmp_path / "b"
     second.mkdir()  # no corpus folder of its own: it answers from the store
+    rag = [sys.executable, "-m", "rag"]
+    out = subprocess.run([*rag, "index", "--corpus", str(first / "corpus")], cwd=ROOT, env={**os.environ, **env},
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr  # a store is filled by `rag index` (or adds), never by a question
     proc_a, url_a = start_server(first, env=env)
     proc_b = None
     try:
@@ -264,6 +331,30 @@ def test_two_servers_on_one_store(postgres_url, tmp_path):
         copy.write_bytes(document.read_bytes())
         status = html.unescape(b.predict(handle_file(str(copy)), "", "", api_name="/add")[0])  # (Markdown source)
         assert "already in the store as q7.md" in status, status  # through the other server: not stored twice
+
+        # "Robot Report" with text A through one server and text B through the other: both kept
+        texts = {"A": "代号R1的工厂部署了311台喷涂机器人。", "B": "代号R2的工厂部署了522台装配机器人。"}
+        status_a = html.unescape(a.predict(None, "Robot Report", texts["A"], api_name="/add")[0])
+        status_b = html.unescape(b.predict(None, "Robot Report", texts["B"], api_name="/add")[0])
+        assert status_a.startswith("✅ Added Robot Report.md"), status_a
+        assert status_b.startswith("✅ Added Robot Report-2.md"), status_b
+        # a question from the first server's folder (its own Robot Report.md, now edited) uploads nothing
+        (first / "corpus" / "Robot Report.md").write_text("# Robot Report\n\n旧稿。\n", "utf-8")
+        out = subprocess.run([*rag, "ask", "代号R2的工厂部署了多少台装配机器人？", "--corpus", str(first / "corpus"),
+                              "-k", "1"], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
+                             timeout=600)
+        assert out.returncode == 0 and "522台装配机器人" in out.stdout, out.stdout + out.stderr
+        stored = _store_documents(url, "two")
+        assert "311台喷涂机器人" in stored["Robot Report.md"] and "522台装配机器人" in stored["Robot Report-2.md"]
+
+        _postgres("pause", pg_env)  # PostgreSQL stops and starts again: nothing added is lost
+        _postgres("start", pg_env)
+        for question, answer in [("代号R1的工厂部署了多少台喷涂机器人？", "311台喷涂机器人"),
+                                 ("代号R2的工厂部署了多少台装配机器人？", "522台装配机器人"),
+                                 ("代号Q7的智能工厂部署了多少台焊接机器人？", "417台焊接机器人")]:
+            for client in (a, b):
+                reply = client.predict(question, 1, api_name="/ask")[0][-1]
+                assert answer in str(reply["content"]), (question, reply)
     finally:
         stop_server(proc_a)
         if proc_b is not None:
