@@ -127,10 +127,8 @@ def _post_upload(url: str, name: str, data: bytes) -> str:
     return json.loads(urllib.request.urlopen(request, timeout=60).read())[0]
 
 
-def test_uploads_never_added_are_deleted_and_none_outlive_the_server(tmp_path):
+def test_uploads_never_added_are_deleted_and_none_outlive_the_server(page, tmp_path):
     import time
-
-    from playwright.sync_api import sync_playwright
 
     base = article_corpus(tmp_path)
     (tmp_path / "tmp").mkdir()
@@ -143,17 +141,17 @@ def test_uploads_never_added_are_deleted_and_none_outlive_the_server(tmp_path):
 
         chosen = tmp_path / "chosen.md"
         chosen.write_text("# 选了没加\n\n这份文件只被选中上传，从未加入语料。\n", "utf-8")
-        with sync_playwright() as p:  # a visitor chooses a file, then leaves without adding it
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page()
-            page.goto(url, wait_until="load")
-            page.click("button[role='tab']:has-text('Corpus')", timeout=60_000)
-            page.set_input_files("#upload input[type='file']", str(chosen))
+        visitor = page.context.browser.new_page()  # a visitor chooses a file, then leaves without adding it
+        try:
+            visitor.goto(url, wait_until="load")
+            visitor.click("button[role='tab']:has-text('Corpus')", timeout=60_000)
+            visitor.set_input_files("#upload input[type='file']", str(chosen))
             deadline = time.time() + 30
             while "chosen.md" not in uploaded() and time.time() < deadline:
                 time.sleep(0.1)
             assert "chosen.md" in uploaded()
-            browser.close()
+        finally:
+            visitor.close()
         posted = _post_upload(url, "posted.md", b"# posted\n\n" + b"x" * 100_000)  # a script, no login needed
         assert Path(posted).is_file() and Path(posted).is_relative_to(uploads)
         deadline = time.time() + 30
