@@ -137,7 +137,7 @@ def baseline_report(retriever: Retriever, questions: list[dict], method: str) ->
     for q in questions:
         if not q["gold"]:
             continue
-        query = retriever.analyse(q["q"])
+        query = replace(retriever.analyse(q["q"]), for_model="")  # the question as asked, in its own script
         if method == "bm25":
             terms = tuple(dict.fromkeys(tokenize(query.text)))
             query = replace(query, terms=terms, idf=(1.0,) * len(terms), names=())

@@ -41,7 +41,7 @@ from .corpus import corpus_files, read_corpus
 from .embed import Encoder
 from .errors import IndexNotReady
 from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
-from .lexical import BM25Index
+from .lexical import TRADITIONAL_SHARE, BM25Index, traditional_share
 
 FORMAT_VERSION = 8  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
 # 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters
@@ -259,6 +259,8 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
         "format_version": FORMAT_VERSION, "model": encoder.name, "dim": encoder.dim, "faiss": kinds,
         "chunker": chunker_settings(settings), "corpus": hashes,
         "documents": [d.doc for d in documents], "skipped": warnings, "passages": len(passages),
+        # the script questions are put in for the model (lexical.in_script)
+        "script": "traditional" if traditional_share([p.text for p in passages]) >= TRADITIONAL_SHARE else "simplified",
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     bm25 = BM25Index.build([p.text for p in passages])

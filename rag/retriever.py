@@ -28,7 +28,7 @@ from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError, RagError
 from .index import build_index, model_and_chunker_reasons, stale_reasons
-from .lexical import cjk_ratio, simplified, tokenize
+from .lexical import cjk_ratio, in_script, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
     background_texts,
@@ -164,6 +164,7 @@ class Query:
     # matched as folded), and how many of its English words the corpus has no word for at all
     units: tuple[tuple[str, ...], ...] = ()
     missing_units: int = 0
+    for_model: str = ""  # the text e5 reads: Chinese in the corpus's script (lexical.in_script)
 
 
 @dataclass(frozen=True)
@@ -324,8 +325,10 @@ class Retriever:
         if lang == "en":
             units += [[simplified(name).lower()] for name in dict.fromkeys(names + aliases)]
         terms = list(dict.fromkeys(terms))
+        for_model = in_script(text, state.manifest.get("script") == "traditional") if _HAN_RUN.search(text) else text
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
-                     truncated, unknown_name, absent_share, state, tuple(tuple(u) for u in units), absent)
+                     truncated, unknown_name, absent_share, state, tuple(tuple(u) for u in units), absent,
+                     for_model)
 
     def background(self) -> np.ndarray:
         """The mean vector of the background paragraphs: shipped for the model the weights were
@@ -352,7 +355,7 @@ class Retriever:
     def rank_queries(self, queries: Sequence[Query]) -> list[Ranking]:
         """Score every candidate passage of each question (the features the ranker and tuning use),
         each on the build it was analysed on."""
-        vectors = self.encoder.encode_queries([q.text for q in queries])
+        vectors = self.encoder.encode_queries([q.for_model or q.text for q in queries])
         return [self._rank(q.snapshot or self._current(), q, v) for q, v in zip(queries, vectors, strict=True)]
 
     def _rank(self, state: Snapshot, query: Query, vector: np.ndarray) -> Ranking:

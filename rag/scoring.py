@@ -36,20 +36,26 @@ PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap"
 # carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
 _STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters", "sentence_coverage",
                  "sentence_characters")
-# One row per question, from its ranked candidates: does the corpus answer it at all?
-# Only levels of the best candidate and its lead over the runner-up: features that compare with
-# the whole candidate set (z-scores, spread) grow with the corpus and made the confidence
-# depend on how many documents were indexed.
-# Plus the question's cosine to a fixed background (the mean vector of encyclopedia paragraphs,
-# BACKGROUND_FILE) and how far the best passage stands above it: a question close to any text
-# says little when close to the corpus too. Fixed, not the corpus's own mean, which would make
-# every question on a one-topic corpus look generic. Held aside: English off-corpus recognised
-# 87.8% -> 94.8% with answerable refused unchanged (4.8%).
-# Plus, for English, the share of the question's words that CC-CEDICT knows but whose Chinese the
-# corpus lacks (Dictionary.absent): they reach nothing, so no term feature sees them.
+# One row per question, from its ranked candidates: does the corpus answer it at all? Trained on
+# folders of 8 to several hundred documents (bench/train_ranker.py), so it holds at every size:
+# - the best candidate's levels (cosines, coverage, characters, a name, the rarest term), its
+#   lead in cosine over the runner-up and over the tenth, and its ranking score and lead;
+# - the question's cosine to a fixed background (the mean vector of encyclopedia paragraphs,
+#   BACKGROUND_FILE), and how far the best passage stands above it: a question close to any text
+#   says little when close to the corpus too;
+# - the corpus's size (log of its passages): the best of many passages stands closer to any
+#   question than the best of few, and the model learns by how much;
+# - the share of the question's terms the best passage holds and the corpus lacks, each weighed
+#   by its rarity in Chinese at large (lexical.general_rarity), the same in a folder of any size,
+#   where corpus IDF gives a term the corpus lacks no weight at all;
+# - the share of what the question asks about that the best passage holds (unit_coverage): a
+#   passage naming the company but not its head count holds half;
+# - English: a capitalised word no bridge reached, and the share of words CC-CEDICT knows whose
+#   Chinese the corpus lacks (Dictionary.absent): they reach nothing, so no term feature sees them.
 QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
                      "has_terms", "cos_lead", "unknown_name", "background_cos", "lead_over_background",
-                     "top_rarest", "absent_share")
+                     "top_rarest", "absent_share", "log_size", "general_coverage", "general_absent",
+                     "top_score", "score_lead", "cos_over_tenth", "unit_coverage")
 MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 MAX_SCORE_LEAD = 5.0  # nor a lead in ranking score (logit units) beyond this
 # One row per sentence of a passage: is this the sentence that answers?
@@ -284,8 +290,6 @@ def question_features(features: np.ndarray, scores: np.ndarray, facts: QuestionF
         "top_score": ranked[0], "score_lead": min(float(ranked[0] - ranked[1]), MAX_SCORE_LEAD) if len(ranked) > 1
         else MAX_SCORE_LEAD,
         "cos_over_tenth": cosines[0] - cosines[min(9, len(cosines) - 1)],
-        "top_sentence_characters": top[col["sentence_characters"]],
-        "top_sentence_coverage": top[col["sentence_coverage"]],
     }
     return np.array([values[name] for name in QUESTION_FEATURES], np.float32)
 

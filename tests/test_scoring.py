@@ -8,6 +8,7 @@ from rag.scoring import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     Logistic,
+    QuestionFacts,
     best_sentence_share,
     character_overlap,
     character_weights,
@@ -20,6 +21,7 @@ from rag.scoring import (
     score,
     sentence_features,
     term_coverage,
+    unit_coverage,
     with_antecedent,
 )
 
@@ -113,10 +115,36 @@ def test_the_confidence_weighs_the_best_passage_against_the_background():
     table = passage_features(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32), np.zeros(2),
                              np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2), np.zeros(2),
                              np.zeros(2), np.zeros(2), np.zeros(2))
-    row = question_features(table, np.array([1.0, 0.0]), False, False, background_cos=0.75, absent_share=0.5)
-    assert column(row[None], "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
-    assert column(row[None], "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
-    assert column(row[None], "absent_share", QUESTION_FEATURES) == pytest.approx([0.5])
+    facts = QuestionFacts(has_terms=False, unknown_name=False, background_cos=0.75, absent_share=0.5,
+                          corpus_size=400, general_absent=0.25, general_coverage=(0.6, 0.1),
+                          unit_coverage=(0.5, 1.0))
+    row = question_features(table, np.array([1.0, 0.0]), facts)[None]
+    assert column(row, "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
+    assert column(row, "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
+    assert column(row, "absent_share", QUESTION_FEATURES) == pytest.approx([0.5])
+    # the folder's size, and the top candidate's share of the generally weighed terms
+    assert column(row, "log_size", QUESTION_FEATURES) == pytest.approx([np.log(400)])
+    assert column(row, "general_coverage", QUESTION_FEATURES) == pytest.approx([0.6])
+    assert column(row, "general_absent", QUESTION_FEATURES) == pytest.approx([0.25])
+
+
+def test_weights_for_other_features_are_refused(tmp_path):
+    """Weights are by position: a feature renamed, added or reordered without retraining must not
+    be silently misweighed."""
+    import json
+
+    from rag.scoring import WEIGHTS_FILE, load_weights
+
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    assert load_weights(WEIGHTS_FILE)["confidence"]["en"].features == QUESTION_FEATURES
+    for task, change in (("confidence", lambda f: f[::-1]), ("rank", lambda f: f[:-1] + ["renamed"])):
+        changed = json.loads(json.dumps(data))
+        for model in changed[task].values():
+            model["features"] = change(model["features"])
+        path = tmp_path / f"{task}.json"
+        path.write_text(json.dumps(changed), encoding="utf-8")
+        with pytest.raises(ValueError, match="retrain"):
+            load_weights(path)
 
 
 def test_best_sentence_share_counts_the_terms_one_sentence_holds():
@@ -138,3 +166,12 @@ def test_number_match_counts_whole_numbers_the_question_names():
 def test_rarest_marks_the_texts_holding_the_rarest_term():
     assert holds_rarest(["孙华芹建议", "政府建议"], ["建议", "孙华芹"], [0.5, 2.0]).tolist() == [1.0, 0.0]
     assert holds_rarest(["x"], ["建议"], [0.0]).tolist() == [0.0]
+
+
+def test_unit_coverage_counts_what_the_question_asks_about():
+    """A passage that names the company but not the head count holds one of two units."""
+    units = [("传化",), ("员工", "雇员")]
+    texts = ["传化集团开发了自研大模型。", "传化集团有一万名员工。", "别的公司。"]
+    assert unit_coverage(texts, units).tolist() == [0.5, 1.0, 0.0]
+    assert unit_coverage(texts, units, missing=2).tolist() == [0.25, 0.5, 0.0]  # words the corpus lacks
+    assert unit_coverage(texts, []).tolist() == [0.0, 0.0, 0.0]
