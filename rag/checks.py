@@ -7,6 +7,8 @@ not a TypeError after the whole retrieval, and a huge history costs no more than
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,10 +17,15 @@ from .followup import MAX_HISTORY
 
 
 def passages_wanted(k: Any) -> int:
-    """``k`` as a whole number of passages, at least 1; QuestionError otherwise."""
-    if isinstance(k, bool) or not isinstance(k, int | float) or not math.isfinite(k) or k != int(k) or k < 1:
+    """``k`` as a whole number of passages, at least 1 (numpy's integers too); QuestionError otherwise."""
+    wanted = None
+    if isinstance(k, numbers.Integral) and not isinstance(k, bool):
+        wanted = operator.index(k)
+    elif isinstance(k, float) and math.isfinite(k) and k.is_integer():
+        wanted = int(k)
+    if wanted is None or wanted < 1:
         raise QuestionError(f"k must be a whole number of passages, at least 1 (got {str(k)[:40]!r})")
-    return int(k)
+    return wanted
 
 
 def earlier_questions(history: Any) -> list[str]:

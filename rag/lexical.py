@@ -63,7 +63,10 @@ def _simplified_table() -> dict[int, str]:
 def simplified(text: str) -> str:
     """``text`` in simplified characters, the same length: traditional and simplified Chinese are
     one language to a reader, so every lexical match (BM25, characters, names, evidence) is made
-    between simplified forms. Passages are still quoted as written."""
+    between simplified forms. Passages are still quoted as written.
+
+    Character by character, a few characters simplified text also writes are folded too (乾 in
+    乾隆 becomes 干): question and text alike, so they still match; jieba may cut them worse."""
     return text.translate(_simplified_table())
 
 
@@ -95,7 +98,7 @@ def in_script(text: str, traditional: bool) -> str:
     traditional text than to the same words in simplified, and the reverse. A question already
     in the corpus's script is left as it is."""
     if traditional:
-        return text if traditional_share([text]) > 0 else _to_traditional()(text)
+        return text if traditional_share([text]) >= TRADITIONAL_SHARE else _to_traditional()(text)
     return simplified(text)
 
 

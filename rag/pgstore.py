@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -387,7 +389,8 @@ def _upload(conn: Any, tables: _Tables, corpus_dir: Path, prune: bool, key: str)
         gone = sorted(set(stored) - set(hashes)) if prune else []
         if gone:
             conn.execute(f"DELETE FROM {tables('documents')} WHERE path = ANY(%s)", (gone,))
-    _write_synced(corpus_dir, key, {p: sha for p, sha in synced.items() if p not in gone})
+    # merged with the record as it is now: an add may have recorded its document meanwhile
+    _change_synced(corpus_dir, key, lambda now: {p: sha for p, sha in {**now, **synced}.items() if p not in gone})
     return notes + [f"removed from the store (not in {corpus_dir}): {path}" for path in gone]
 
 
@@ -412,17 +415,28 @@ def _read_synced(corpus_dir: Path, key: str) -> dict[str, str]:
         return {}
 
 
-def _write_synced(corpus_dir: Path, key: str, synced: dict[str, str]) -> None:
-    """Record (atomically) what the folder and the store agree on, per store."""
+_SYNC_LOCK = threading.Lock()  # adds run side by side in one server: one change of the record at a time
+
+
+def _change_synced(corpus_dir: Path, key: str, change: Callable[[dict[str, str]], dict[str, str]]) -> None:
+    """Change (atomically, one change at a time) the record of what the folder and the store agree
+    on, per store. A folder that cannot be written (read-only, full) loses only the record: it
+    is said in one line, and the next sync compares with the store again."""
     path = corpus_dir / SYNCED_FILE
-    try:
-        everything = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        everything = {}
-    everything[key] = synced
-    tmp = path.with_name(f"{SYNCED_FILE}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(everything, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
-    os.replace(tmp, path)
+    with _SYNC_LOCK:
+        try:
+            everything = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            everything = {}
+        everything[key] = change(dict(everything.get(key, {})))
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=SYNCED_FILE, suffix=".tmp", dir=corpus_dir)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(everything, f, ensure_ascii=False, indent=1, sort_keys=True)
+            os.replace(tmp, path)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("warning: could not record what %s last synced with the store "
+                                                "(%s)", corpus_dir, exc.strerror or exc)
 
 
 # -- adds -------------------------------------------------------------------------------------------
@@ -441,8 +455,7 @@ def reserve_document(settings: Settings, name: str, data: bytes) -> bool:
             raise CorpusError(f"{DUPLICATE} {same[0]}")
         if not _insert_document(conn, tables, name, data, sha):
             return False
-    synced = _read_synced(settings.corpus_dir, _sync_key(settings))
-    _write_synced(settings.corpus_dir, _sync_key(settings), {**synced, name: sha})
+    _change_synced(settings.corpus_dir, _sync_key(settings), lambda now: {**now, name: sha})
     return True
 
 
@@ -452,9 +465,8 @@ def unreserve_document(settings: Settings, name: str, data: bytes) -> None:
     with _connect(settings.store_url, "rag-add") as conn:
         conn.execute(f"DELETE FROM {tables('documents')} WHERE path = %s AND sha256 = %s",
                      (name, hashlib.sha256(data).hexdigest()))
-    synced = _read_synced(settings.corpus_dir, _sync_key(settings))
-    synced.pop(name, None)
-    _write_synced(settings.corpus_dir, _sync_key(settings), synced)
+    _change_synced(settings.corpus_dir, _sync_key(settings),
+                   lambda now: {path: sha for path, sha in now.items() if path != name})
 
 
 def _old_vectors(conn: Any, tables: _Tables, build: str) -> dict[str, np.ndarray]:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ModelError
+
 WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
 BACKGROUND_FILE = Path(__file__).parent / "data" / "background.txt"
 
@@ -118,7 +120,7 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict:
         for lang, model in out[task].items():
             # weights are by position: a feature renamed, added or moved without retraining would be misweighed
             if model.features != names:
-                raise ValueError(f"{path}: the {task} weights ({lang}) are for features {list(model.features)}, "
+                raise ModelError(f"{path}: the {task} weights ({lang}) are for features {list(model.features)}, "
                                  f"the code computes {list(names)}: retrain them (`make train`)")
     return out
 

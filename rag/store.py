@@ -29,6 +29,7 @@ from .lexical import simplified
 from .scoring import is_boilerplate
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
+MAX_FOLDED = 200_000  # passages whose folded text a snapshot remembers (~100 MB of text at most)
 
 
 class Snapshot:
@@ -53,6 +54,8 @@ class Snapshot:
         """Each passage's text in simplified characters and lower case, offsets unchanged: what the
         question's terms are matched against. Remembered per passage (a conversion costs ~0.1 µs a
         character, too much to repeat for every candidate of every question)."""
+        if len(self._folded) > MAX_FOLDED:  # a shared store's passages are not all to be kept in memory
+            self._folded.clear()
         out = []
         for p in passages:
             text = self._folded.get(p.id)

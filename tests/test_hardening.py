@@ -71,6 +71,14 @@ def test_bad_k_is_refused_before_any_work(retriever, fake_encoder, monkeypatch, 
     assert len(answer(retriever, "孙华芹建议了什么？", 2.0).hits) == 2  # a whole float is fine
 
 
+def test_any_whole_number_is_a_k(retriever):
+    """numpy's integers are whole numbers; a huge k is every passage, not an OverflowError."""
+    import numpy as np
+
+    assert len(answer(retriever, "孙华芹建议了什么？", np.int64(3)).hits) == 3
+    assert len(answer(retriever, "孙华芹建议了什么？", 10**400).hits) == 22  # the article's passages
+
+
 @pytest.mark.parametrize("history, message", [
     ("一个字符串", "history must be a list"), (b"bytes", "history must be a list"), (42, "history must be a list"),
     (["张天任是谁？", None], "history must hold strings, not NoneType"),

@@ -271,7 +271,9 @@ def test_what_a_question_asks_about(settings, fake_encoder, question, units, mis
     shutil.copy(GLOSSARY, settings.corpus_dir / GLOSSARY.name)  # the article's English names
     build_index(settings, fake_encoder)
     query = Retriever(settings, fake_encoder).analyse(question)
-    assert {word for unit in query.units for word in unit} >= units and query.missing_units == missing
+    words = {word for unit in query.units for word in unit}
+    assert words >= units and query.missing_units == missing
+    assert "太阳" not in words and "孙" not in words  # the words that spelled a name are the name's unit
 
 
 def test_a_failed_rebuild_answers_from_the_live_build(settings, fake_encoder, monkeypatch):

@@ -403,3 +403,23 @@ def test_ray_embeds_like_the_local_model(postgres_url, real_settings, tmp_path):
 def test_unknown_schema_name_is_refused(settings):
     with pytest.raises(RagError, match="schema"):
         build_index(replace(settings, store="postgresql://x@127.0.0.1:1/db", store_schema="a;drop"), None)
+
+
+def test_adds_side_by_side_each_keep_their_sync_record(tmp_path):
+    """One server runs several adds at once: each records its document (none overwrites another's
+    record, none fails on another's temporary file)."""
+    import threading
+
+    from rag.pgstore import SYNCED_FILE, _change_synced, _read_synced
+
+    def add(i: int) -> None:
+        for j in range(20):
+            _change_synced(tmp_path, "store", lambda now, i=i, j=j: {**now, f"doc-{i}-{j}.md": "sha"})
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(_read_synced(tmp_path, "store")) == 160
+    assert [p.name for p in tmp_path.iterdir()] == [SYNCED_FILE]  # no temporary file left

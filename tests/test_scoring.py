@@ -1,5 +1,7 @@
 """The pure scoring functions on small arrays."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -126,6 +128,14 @@ def test_the_confidence_weighs_the_best_passage_against_the_background():
     assert column(row, "log_size", QUESTION_FEATURES) == pytest.approx([np.log(400)])
     assert column(row, "general_coverage", QUESTION_FEATURES) == pytest.approx([0.6])
     assert column(row, "general_absent", QUESTION_FEATURES) == pytest.approx([0.25])
+    # the best-scored candidate's share, not the largest
+    assert column(row, "unit_coverage", QUESTION_FEATURES) == pytest.approx([0.5])
+    assert column(row, "top_score", QUESTION_FEATURES) == pytest.approx([1.0])
+    assert column(row, "score_lead", QUESTION_FEATURES) == pytest.approx([1.0])
+    assert column(row, "cos_over_tenth", QUESTION_FEATURES) == pytest.approx([0.1])  # (two candidates: the last)
+    one = question_features(table[:1], np.array([2.0]), replace(facts, general_coverage=(0.6,), unit_coverage=(0.5,)))
+    assert column(one[None], "score_lead", QUESTION_FEATURES) == pytest.approx([5.0])  # no runner-up: the cap
+    assert column(one[None], "cos_over_tenth", QUESTION_FEATURES) == pytest.approx([0.0])
 
 
 def test_weights_for_other_features_are_refused(tmp_path):
@@ -133,6 +143,7 @@ def test_weights_for_other_features_are_refused(tmp_path):
     be silently misweighed."""
     import json
 
+    from rag.errors import ModelError
     from rag.scoring import WEIGHTS_FILE, load_weights
 
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
@@ -143,7 +154,7 @@ def test_weights_for_other_features_are_refused(tmp_path):
             model["features"] = change(model["features"])
         path = tmp_path / f"{task}.json"
         path.write_text(json.dumps(changed), encoding="utf-8")
-        with pytest.raises(ValueError, match="retrain"):
+        with pytest.raises(ModelError, match="retrain"):
             load_weights(path)
 
 

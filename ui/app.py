@@ -16,11 +16,12 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rag.answer import Answer, answer
 from rag.config import Settings
 from rag.errors import RagError
+from rag.followup import MAX_HISTORY
 from rag.formats import SUPPORTED_SUFFIXES
 from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
 
@@ -228,7 +229,7 @@ def _chat_tab(gr, retriever: Retriever, asked, shown) -> None:
 
     def ask(message, k, earlier, messages):
         messages, earlier = respond(retriever, message, messages, k, earlier)
-        messages = messages[-MAX_SHOWN:]
+        messages, earlier = messages[-MAX_SHOWN:], earlier[-MAX_HISTORY:]  # (only the latest are read)
         return messages, "", earlier, messages
 
     chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True, latex_delimiters=[],
@@ -310,7 +311,8 @@ class SlowLogin:
     """Gradio's auth check (``check``), waiting longer after each failed attempt (guessing gets slow).
 
     The wait is awaited, not slept: Gradio calls the check on its event loop, where a sleep froze
-    every user's requests for seconds while someone guessed. Only the failing login waits.
+    every user's requests for seconds while someone guessed. Only failing logins wait, and they
+    wait in turn (one lock), so guesses sent side by side are no faster than one after another.
     """
 
     MAX_DELAY = 5.0  # seconds; doubles from 0.25 with each failure in a row
@@ -318,16 +320,21 @@ class SlowLogin:
     def __init__(self, credentials: tuple[str, str]):
         self._credentials = credentials
         self._failures = 0
+        self._lock: Any = None  # an asyncio.Lock, made on the event loop that checks
 
     async def check(self, user: str, password: str) -> bool:
         import asyncio
         import hmac
 
         ok = hmac.compare_digest(f"{user}\0{password}".encode(), "\0".join(self._credentials).encode())
-        self._failures = 0 if ok else self._failures + 1  # (one event loop: no lock needed)
-        if self._failures:
+        if ok:
+            self._failures = 0
+            return True
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:  # failed logins queue behind each other; other requests go on
+            self._failures += 1
             await asyncio.sleep(min(self.MAX_DELAY, 0.25 * 2 ** (self._failures - 1)))
-        return ok
+        return False
 
 
 class CutLines:
@@ -359,7 +366,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
         print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
               "add documents; pass --auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
     max_age = os.environ.get("RAG_UPLOAD_MAX_AGE", str(UPLOAD_MAX_AGE))
-    if not max_age.isdigit() or int(max_age) < 1:
+    if not max_age.isdecimal() or not max_age.isascii() or int(max_age) < 1:
         raise RagError(f"RAG_UPLOAD_MAX_AGE must be a number of seconds, at least 1 (got {max_age[:20]!r})")
     # Uploads land in a folder of this server's own, not the machine-wide Gradio one, removed on exit.
     uploads = tempfile.mkdtemp(prefix="rag-uploads-")
