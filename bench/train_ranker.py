@@ -1,21 +1,25 @@
 """Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from many documents.
 
-    .venv/bin/python bench/train_ranker.py [--write]
+    .venv/bin/python bench/train_ranker.py [--write] [--cache DIR]
 
-Training data, with the real model and the retriever's own public feature functions:
+Training data, with the real model and the retriever's own public feature functions
+(``corpus_plans`` lists every corpus):
 
-* XQuAD dev (../shared/eval/xquad-dev): 24 articles. Every third article is held aside for
-  the figures we report (8 articles); the other 16 train, and their paragraphs are the
-  confidence's background (rag/data/background.txt). Each side is indexed half its articles
-  at a time, so every question is once answerable and once off-corpus; the training side is
-  also indexed 12 articles at a time (4 left out), the protocol's corpus size, for the
-  confidence, and the held-aside side 4 at a time among 8 training articles, for figures
-  at that size.
+* XQuAD dev (../shared/eval/xquad-dev): 24 articles, both languages. Every third article is held
+  aside; the other 16 train, and their paragraphs are the confidence's background
+  (rag/data/background.txt). Halves of the 16 train the ranker, the confidence and the evidence
+  choice; 12 of 16, and 8 among 120 CMRC documents, the confidence.
+* CMRC 2018 trial (256 one-paragraph documents, questions by Chinese speakers) and DRCD dev (383
+  articles, traditional; also converted to simplified with OpenCC, and with its questions
+  converted): the same third held aside; folders of 8 to 319 documents train the confidence, and
+  one folder of each the Chinese evidence choice.
 * The article: the dev questions (answerable) and half of eval/unanswerable.jsonl train;
   eval/extra_questions.jsonl and the other half of the unanswerable ones are held aside.
 
 Models are scikit-learn logistic regressions, one per language and task, written as plain
-JSON. Cross-validation is grouped by document (never scored on an article it trained on).
+JSON. Cross-validation is grouped by document (never scored on a document it trained on). From
+nothing a run takes about 40 minutes here, most of it embedding; ``--cache DIR`` keeps each
+corpus's samples and the vectors, keyed by the code's features and index format.
 """
 
 from __future__ import annotations
