@@ -408,11 +408,23 @@ def _sync_key(settings: Settings) -> str:
     return f"{safe_url(settings.store_url)} {settings.store_schema}"
 
 
-def _read_synced(corpus_dir: Path, key: str) -> dict[str, str]:
+def _records(corpus_dir: Path) -> dict:
+    """Every store's record kept in the folder ({} when there is none, or it is damaged)."""
     try:
-        return dict(json.loads((corpus_dir / SYNCED_FILE).read_text("utf-8")).get(key, {}))
-    except (OSError, ValueError, AttributeError):
+        records = json.loads((corpus_dir / SYNCED_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
         return {}
+    return records if isinstance(records, dict) else {}
+
+
+def _record(records: dict, key: str) -> dict[str, str]:
+    """One store's record: path -> sha256 the folder and that store last agreed on."""
+    record = records.get(key)
+    return dict(record) if isinstance(record, dict) else {}
+
+
+def _read_synced(corpus_dir: Path, key: str) -> dict[str, str]:
+    return _record(_records(corpus_dir), key)
 
 
 _SYNC_LOCK = threading.Lock()  # adds run side by side in one server: one change of the record at a time
@@ -424,11 +436,8 @@ def _change_synced(corpus_dir: Path, key: str, change: Callable[[dict[str, str]]
     is said in one line, and the next sync compares with the store again."""
     path = corpus_dir / SYNCED_FILE
     with _SYNC_LOCK:
-        try:
-            everything = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            everything = {}
-        everything[key] = change(dict(everything.get(key, {})))
+        everything = _records(corpus_dir)
+        everything[key] = change(_record(everything, key))
         try:
             fd, tmp = tempfile.mkstemp(prefix=SYNCED_FILE, suffix=".tmp", dir=corpus_dir)
             with os.fdopen(fd, "w", encoding="utf-8") as f:

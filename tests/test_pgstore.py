@@ -423,3 +423,14 @@ def test_adds_side_by_side_each_keep_their_sync_record(tmp_path):
         t.join()
     assert len(_read_synced(tmp_path, "store")) == 160
     assert [p.name for p in tmp_path.iterdir()] == [SYNCED_FILE]  # no temporary file left
+
+
+def test_a_damaged_sync_record_is_started_afresh(tmp_path):
+    """A record that is not JSON, or JSON of another shape, reads as empty and is rewritten, never a traceback."""
+    from rag.pgstore import SYNCED_FILE, _change_synced, _read_synced
+
+    for damaged in ("{not json", "[1, 2]", '{"store": [1]}'):
+        (tmp_path / SYNCED_FILE).write_text(damaged, "utf-8")
+        assert _read_synced(tmp_path, "store") == {}
+        _change_synced(tmp_path, "store", lambda now: {**now, "a.md": "sha"})
+        assert _read_synced(tmp_path, "store") == {"a.md": "sha"}
