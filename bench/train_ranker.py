@@ -431,16 +431,18 @@ def write_background(articles: list[Article]) -> None:
     BACKGROUND_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def thirds(articles: list[Article]) -> tuple[list[Article], list[Article]]:
+    """(every third document, held aside; the other two thirds, to train on)."""
+    return articles[0::3], [a for i, a in enumerate(articles) if i % 3]
+
+
 def corpus_plans(encoder) -> tuple[dict, dict]:
     """The corpora to learn from and the held-aside ones to report on, by name: each a function
     giving its samples. Every data set is split by document, a third held aside."""
-    articles = read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json")
-    xq_held, xq_tune = articles[0::3], [a for i, a in enumerate(articles) if i % 3]
-    cmrc, drcd = read_squad(CMRC), read_squad(DRCD)
-    cm_held, cm_tune = cmrc[0::3], [a for i, a in enumerate(cmrc) if i % 3]
-    dr_held, dr_tune = drcd[0::3], [a for i, a in enumerate(drcd) if i % 3]
-    dr_held_simplified, dr_tune_simplified = read_squad(DRCD, convert="t2s")[0::3], [
-        a for i, a in enumerate(read_squad(DRCD, convert="t2s")) if i % 3]
+    xq_held, xq_tune = thirds(read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json"))
+    cm_held, cm_tune = thirds(read_squad(CMRC))
+    dr_held, dr_tune = thirds(read_squad(DRCD))
+    dr_held_simplified, dr_tune_simplified = thirds(read_squad(DRCD, convert="t2s"))
     unanswerable = [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / "unanswerable.jsonl")]
     dev = SHARED_DEV if SHARED_DEV.exists() else ROOT / "eval" / "dev_questions.jsonl"
     # the off-topic questions alternate English and Chinese: hold aside every other pair
@@ -539,8 +541,7 @@ def main() -> None:
     encoder = CachedEncoder(SentenceTransformerEncoder(settings, progress=lambda m: None))
     train_plans, held_plans = corpus_plans(encoder)
     if args.write:
-        articles = read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json")
-        write_background([a for i, a in enumerate(articles) if i % 3])
+        write_background(thirds(read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json"))[1])
     if args.cache and (args.cache / "vectors.pkl").exists():
         encoder.memo = pickle.loads((args.cache / "vectors.pkl").read_bytes())
     tune_sets = gather(train_plans, args.cache / "train" if args.cache else None, encoder)
