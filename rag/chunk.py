@@ -21,8 +21,9 @@ from .ingest import Document
 # English 0.842 -> 0.868, Chinese 0.941 -> 0.943 (500 gave the same); the citation stays a sentence.
 MAX_CHARS = 600
 
-# A sentence ends at 。！？；!?; or an English ". " — plus any closing quotes or brackets after it.
-_SENTENCE_END = re.compile(r"(?:[。！？；!?;]+|…+|\.(?=\s|$))[”’」』）)》】\"']*")
+# A sentence ends at 。！？；!?;… or an English ". " — plus any closing quotes or brackets after it.
+# The one definition: sentence_spans cuts at it, has_sentence_end looks for it.
+SENTENCE_END = re.compile(r"(?:[。！？；!?;]+|…+|\.(?=\s|$))[”’」』）)》】\"']*")
 _CLAUSE_END = re.compile(r"[，、,：:]")
 
 
@@ -48,11 +49,16 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     """(start, end) of each sentence in text[start:end], whitespace trimmed, covering all of it."""
     end = len(text) if end is None else end
     spans, cursor = [], start
-    for match in _SENTENCE_END.finditer(text, start, end):
+    for match in SENTENCE_END.finditer(text, start, end):
         spans.append((cursor, match.end()))
         cursor = match.end()
     spans.append((cursor, end))
     return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def has_sentence_end(text: str) -> bool:
+    """Does ``text`` end a sentence anywhere (SENTENCE_END)? A byline or a dateline does not."""
+    return SENTENCE_END.search(text) is not None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# A paragraph that ends on one of these is complete.
+# A paragraph that ends on one of these is complete (no page break cut it). Not chunk.SENTENCE_END,
+# which cuts sentences: a paragraph may also end on a colon or a closing bracket with no stop before
+# it ("如下：", "（图）"), where no sentence is cut.
 _TERMINAL = set("。！？!?；;…”’」』）)》】.:：")
 # A reference mark after the stop ("…仍在运营。[citation needed]", "…发现。[3]") ends a paragraph too:
 # text copied from Wikipedia must not be joined to the paragraph after it.

@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunk import MAX_CHARS, chunk_document, sentence_spans
+from rag.chunk import MAX_CHARS, chunk_document, has_sentence_end, sentence_spans
 from rag.corpus import read_corpus
 from rag.ingest import parse_document
 from tests.conftest import ARTICLE
@@ -100,6 +100,14 @@ def test_sentence_spans_cover_text():
     text = "第一句。第二句！“第三句？”最后没有句号"
     spans = sentence_spans(text)
     assert [text[a:b] for a, b in spans] == ["第一句。", "第二句！", "“第三句？”", "最后没有句号"]
+
+
+def test_has_sentence_end_where_sentence_spans_cuts():
+    for text in ["结束。", "真的吗？”", "He left. Then", "The end.", "……", "问题；"]:
+        assert has_sentence_end(text), text
+    for text in ["▶ 本报记者 罗晓燕", "新华社记者 刘颖/摄", "3.5%", "2026年1月27日", "www.example.com", ""]:
+        assert not has_sentence_end(text), text
+        assert len(sentence_spans(text)) <= 1
 
 
 paragraph = st.text(alphabet=st.sampled_from(list("制造业人工智能，。！？；“”abc 1\n")), max_size=900)
