@@ -18,6 +18,8 @@ from collections.abc import Container, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
+from .lexical import HAN
+
 # A romanised word; the "s" of a possessive ("Guanju's") is not a word of its own.
 _LATIN_WORD = re.compile(r"(?<!['’])\b[A-Za-z\u00c0-\u024f]+[1-5]?")
 EN_STOPWORDS = set("""
@@ -29,6 +31,7 @@ says tell told give gave show shows according article text have has had get got 
 use used using see seen
 """.split())
 MAX_NAME_SYLLABLES = 4
+_HAN_STRETCH = re.compile(f"[{HAN}]{{2,}}")  # a name is at least two characters
 # Abbreviations CC-CEDICT does not spell out.
 ABBREVIATIONS = {"sme": "small and medium enterprise", "ai": "artificial intelligence",
                  "r&d": "research and development", "ev": "electric vehicle"}
@@ -86,7 +89,7 @@ def spell_corpus(texts: Iterable[str]) -> dict[str, list[str]]:
 
     spelled: dict[str, set[str]] = defaultdict(set)
     for text in texts:
-        for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+        for run in _HAN_STRETCH.findall(text):
             # whole runs, so polyphonic characters are read in context (李乐成: le, not yue)
             syllables = [_fold(s) for s in lazy_pinyin(run, style=Style.NORMAL)]
             for i in range(len(run) - 1):

@@ -32,7 +32,7 @@ def safe_name(name: str, suffix: str = ".md") -> str:
     """A file name that stays inside the corpus: no directories, no dots in front, no oddities."""
     stem = Path(unicodedata.normalize("NFKC", name).replace("\\", "/")).name
     stem = Path(stem).stem if Path(stem).suffix.lower() in SUPPORTED_SUFFIXES else stem
-    stem = re.sub(r"[^\w\u4e00-\u9fff\- ]+", "_", stem).strip(" ._-")[:80]
+    stem = re.sub(r"[^\w\- ]+", "_", stem).strip(" ._-")[:80]  # (\w holds every Han character)
     stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore").rstrip(" ._-")  # whole characters
     return (stem or "document") + suffix
 

@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from .lexical import HAN
+
 GLOSSARY_FILE = "glossary.tsv"
 MAX_ENTRY_CHARS = 80  # longer lines are prose, not names
-_ALIAS = re.compile(r"([\u4e00-\u9fff·]{2,12})\s*[（(]\s*([A-Za-z][A-Za-z0-9 .&'\-]{1,40}?)\s*[)）]")
+_ALIAS = re.compile(rf"([{HAN}·]{{2,12}})\s*[（(]\s*([A-Za-z][A-Za-z0-9 .&'\-]{{1,40}}?)\s*[)）]")
 
 
 def key(english: str) -> str:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .lexical import HAN
+
 # A paragraph that ends on one of these is complete (no page break cut it). Not chunk.SENTENCE_END,
 # which cuts sentences: a paragraph may also end on a colon or a closing bracket with no stop before
 # it ("如下：", "（图）"), where no sentence is cut.
@@ -22,7 +24,9 @@ _TERMINAL = set("。！？!?；;…”’」』）)》】.:：")
 _REFERENCE_MARKS = re.compile(r"(?:\s*[\[［][^\[\]［］]{1,30}[\]］])+$")
 _OPENERS, _CLOSERS = "“‘「『（(《【", "”’」』）)》】"
 _CAPTION = re.compile(r"([/／]\s*摄|摄影|供图)\s*[:：]?\s*\S{0,12}$|^(图|图为|图片)\s*[:：]")
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
+# Han and the other CJK characters and punctuation (kana, radicals, full-width forms): lines meet
+# without a space next to one of them.
+_CJK = re.compile(f"[\u2e80-\u9fff{HAN}\uff00-\uffef“”‘’]")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 MAX_CAPTION_CHARS = 300
 # A short paragraph without a final stop is only broken if it shows it is mid-sentence (an open

@@ -20,6 +20,15 @@ import numpy as np
 
 USER_DICT = Path(__file__).parent / "data" / "userdict.txt"
 
+# Han ideographs, for use inside a regex character class: the CJK Unified Ideographs and Extension A,
+# the Compatibility Ideographs, and the Supplementary and Tertiary Ideographic Planes (Extensions B
+# to J and the compatibility supplement; their unassigned gaps never occur in text). The one
+# definition of Han in the package: every test for Han script uses this, HAN_RUN or is_han.
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F), (0x30000, 0x3347F))
+HAN = "".join(f"{chr(a)}-{chr(b)}" for a, b in HAN_RANGES)
+HAN_RUN = re.compile(f"[{HAN}]+")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+
 # Question words and particles: they say what is asked, not what about.
 ZH_STOPWORDS = set("""
 的 了 在 是 和 与 及 或 对 为 中 把 被 将 从 向 于 以 也 都 就 还 又 有 没有 这 那 这个 那个 这些 那些
@@ -27,7 +36,12 @@ ZH_STOPWORDS = set("""
 提出 提到 表示 认为 说 说了 看 看到 等 一 个 之 其 所 者 方面 情况 问题 文章 文中 本文
 """.split())
 EMPTY_DOCUMENT = "\u0000"  # bm25s wants at least one token per document: this one stands for none
-_WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_WORD = re.compile(r"\w")  # a letter or digit of any script: every Han character is one too
+
+
+def is_han(c: str) -> bool:
+    """Is the character ``c`` a Han ideograph (``HAN``)?"""
+    return bool(_HAN_CHAR.match(c))
 
 
 @cache
@@ -46,7 +60,7 @@ def cjk_ratio(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return 0.0
-    return sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters) / len(letters)
+    return sum(map(is_han, letters)) / len(letters)
 
 
 @cache
@@ -55,7 +69,7 @@ def _simplified_table() -> dict[int, str]:
     character by character (a few ms): a one-to-one table keeps every offset in place."""
     import opencc
 
-    chars = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00))]
+    chars = [chr(c) for a, b in HAN_RANGES for c in range(a, b + 1)]
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
     return {ord(a): b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
 
@@ -79,10 +93,9 @@ def traditional_share(texts: Sequence[str]) -> float:
     table = _simplified_table()
     han = changed = 0
     for text in texts:
-        for c in text:
-            if "\u3400" <= c <= "\u9fff":
-                han += 1
-                changed += ord(c) in table
+        for run in HAN_RUN.findall(text):
+            han += len(run)
+            changed += sum(ord(c) in table for c in run)
     return changed / han if han else 0.0
 
 

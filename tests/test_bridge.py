@@ -88,3 +88,16 @@ def test_a_word_that_reaches_nothing_tries_its_stem():
     assert "开发" in Dictionary(glosses).bridge("the developer")[0]  # developer -> develop
     # a word that reaches something keeps to it: "interception" -> 阻留 (and not intercept's 拦截)
     assert Dictionary(corpus_glosses({"阻留", "拦截"})).bridge("interception")[0] == ["阻留"]
+
+
+def test_names_with_rare_characters_are_spelled():
+    # Extension A (䶮) and Extension E (𬀩) characters are Han too: a name holding one is found
+    names = PinyinNames(spell_corpus(["记者陈䶮报道，李𬀩表示同意。"]))
+    assert names.find("What did Chen Yan report?") == ["陈䶮"]
+    assert names.find("Li Wei agreed") == ["李𬀩"]
+
+
+def test_aliases_of_rare_names():
+    from rag.glossary import text_aliases
+
+    assert text_aliases(["李𬀩科技（Liwei Tech）成立于2020年"]) == {"liwei tech": ["李𬀩科技"]}

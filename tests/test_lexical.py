@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rag.lexical import BM25Index, tokenize
+from rag.lexical import HAN_RUN, BM25Index, cjk_ratio, is_han, tokenize, traditional_share
 from tests.conftest import ARTICLE
 
 TEXTS = [block for block in ARTICLE.read_text(encoding="utf-8").split("\n\n") if block.strip()]
@@ -39,3 +39,13 @@ def test_traditional_text_is_matched_in_simplified_characters():
     assert tokenize(traditional) == tokenize(simplified(traditional))
     index = BM25Index.build(["孫華芹建議政府出臺支持政策", "别的文字"])
     assert index.idf(["孙华芹"])[0] > 0 and index.scores(["孙华芹"])[0] > 0
+
+
+def test_han_is_every_ideograph_block():
+    for c in "中㐀鿿豈\U00020000\U0002a700\U0002ebf0\U0002f800\U00030000\U00031350":
+        assert is_han(c), hex(ord(c))
+    for c in "aあ한〇。，Ａ\u4dc0\u2f00":  # kana, Hangul, punctuation, a hexagram and a radical are not
+        assert not is_han(c), hex(ord(c))
+    assert HAN_RUN.findall("用𠮷野家和㐀字，abc") == ["用𠮷野家和㐀字"]
+    assert cjk_ratio("𠮷𠮷ab") == 0.5
+    assert traditional_share(["䷀䷁體"]) == 1.0  # hexagrams are not Han: one Han character, traditional
