@@ -222,7 +222,7 @@ def corpus_glosses(vocabulary: Container[str]) -> dict[str, list[str]]:
     mapped to [] ("greenhouse": 温室 is nowhere in it; see ``Dictionary.absent``).
 
     Worked out once per index build and stored with it, so a question never parses the whole
-    dictionary (~1.5 s).
+    dictionary (seconds of work).
     """
     out = {}
     for key, words in _cedict().items():
@@ -273,8 +273,8 @@ class Dictionary:
         The term features cannot see these words: they reach nothing, so they drop out. Yet an
         off-corpus question is made of them ("How much of the greenhouse effect is due to carbon
         dioxide?" over text without 温室), and a question the corpus answers rarely is: the
-        confidence reads the share (held aside, English off-corpus questions recognised 77% ->
-        84% at 5% of answerable ones refused, in 12-article corpora).
+        confidence reads the share (held aside, it recognises more English off-corpus questions at
+        the same share of answerable ones refused: bench/RESULTS.md, "Words the corpus lacks").
         """
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
         content = [w for w in dict.fromkeys(words) if len(w) >= 3 and w not in EN_STOPWORDS]

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from .ingest import Document
 
-# The largest passage e5 reads whole: its window is 512 tokens, and Chinese text takes 0.73 tokens
-# a character (0.81 at the 90th percentile of XQuAD's paragraphs). Cutting a paragraph only when it
-# is longer than this keeps more of them whole: cross-validated R@1 against 400 characters,
-# English 0.842 -> 0.868, Chinese 0.941 -> 0.943 (500 gave the same); the citation stays a sentence.
+# The largest passage e5 reads whole: its window is 512 tokens, and Chinese text takes less than one
+# token a character. Cutting a paragraph only when it is longer than this keeps more of them whole,
+# which ranked better than 400 characters in both languages, cross-validated; the citation stays a
+# sentence (bench/RESULTS.md, "Passages up to 600 characters").
 MAX_CHARS = 600
 
 # A sentence ends at 。！？；!?;… or an English ". " — plus any closing quotes or brackets after it.

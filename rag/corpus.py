@@ -20,8 +20,8 @@ from .formats import MAX_FILE_BYTES as MAX_UPLOAD_BYTES
 from .formats import SUPPORTED_SUFFIXES, extract_text
 from .ingest import Document, parse_document
 
-# All documents together: about 2 hours of embedding on 2 cores, and the most one machine's
-# chat should hold.
+# All documents together: the most one machine's chat should hold (embedding them takes hours on a
+# small machine: bench/RESULTS.md, "Index builds").
 MAX_CORPUS_BYTES = 100 * 1024 * 1024
 # A name's stem, in UTF-8 bytes: file systems allow 255 bytes a name, and "-9999" and ".docx" must
 # still fit after it (80 characters of CJK Extension B, 4 bytes each, did not).
