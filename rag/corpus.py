@@ -16,13 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CorpusError
+from .examples import EXAMPLES_FILE
 from .formats import MAX_FILE_BYTES as MAX_UPLOAD_BYTES
 from .formats import SUPPORTED_SUFFIXES, extract_text
+from .glossary import GLOSSARY_FILE
 from .ingest import Document, parse_document
+from .lexical import USER_WORDS_FILE
 
 # All documents together: the most one machine's chat should hold (embedding them takes hours on a
 # small machine: bench/RESULTS.md, "Index builds").
 MAX_CORPUS_BYTES = 100 * 1024 * 1024
+# Files at the top of the folder that are about the corpus, not documents of it: never indexed as
+# text, and never the name an added document gets.
+CORPUS_DATA_FILES = frozenset({GLOSSARY_FILE, USER_WORDS_FILE, EXAMPLES_FILE})
 # A name's stem, in UTF-8 bytes: file systems allow 255 bytes a name, and "-9999" and ".docx" must
 # still fit after it (80 characters of CJK Extension B, 4 bytes each, did not).
 MAX_STEM_BYTES = 240
@@ -44,10 +50,13 @@ Reserve = Callable[[str, bytes], bool]
 def _write_new(corpus_dir: Path, name: str, data: bytes, reserve: Reserve | None = None) -> Path:
     """Write ``data`` under ``name`` or the first free ``name-N``, creating the file exclusively
     (two adds with one title at once get two files, never one overwriting the other); with
-    ``reserve``, only under a name the shared store does not hold either."""
+    ``reserve``, only under a name the shared store does not hold either. Never a name of
+    CORPUS_DATA_FILES: an added "examples.txt" is a document, saved as "examples-2.txt"."""
     stem, suffix = Path(name).stem, Path(name).suffix
     for n in range(1, 10_000):
         path = corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+        if path.name in CORPUS_DATA_FILES:
+            continue
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
@@ -131,8 +140,9 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None, reserve: R
 
 
 def _scan(corpus_dir: Path) -> tuple[list[Path], list[Path]]:
-    """The supported files under ``corpus_dir``, sorted, and apart those that are links to a file
-    outside it (never read: a link must not bring other files of the machine into the index)."""
+    """The supported files under ``corpus_dir`` but CORPUS_DATA_FILES, sorted, and apart those that
+    are links to a file outside it (never read: a link must not bring other files of the machine
+    into the index)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus directory {corpus_dir} does not exist: create it and put "
                           f"documents ({' '.join(SUPPORTED_SUFFIXES)}) in it, or pass --corpus DIR")
@@ -140,8 +150,9 @@ def _scan(corpus_dir: Path) -> tuple[list[Path], list[Path]]:
     files: list[Path] = []
     outside: list[Path] = []
     for p in sorted(corpus_dir.rglob("*")):
-        if (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)):
+        relative = p.relative_to(corpus_dir)
+        if (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and relative.as_posix() not in CORPUS_DATA_FILES
+                and not any(part.startswith(".") for part in relative.parts)):
             (files if p.resolve().is_relative_to(root) else outside).append(p)
     if not files:
         raise CorpusError(f"corpus directory {corpus_dir} has no documents "
@@ -150,9 +161,10 @@ def _scan(corpus_dir: Path) -> tuple[list[Path], list[Path]]:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The supported files under ``corpus_dir``, sorted; raises CorpusError if there are none.
+    """The documents under ``corpus_dir``, sorted; raises CorpusError if there are none.
 
-    Links to files outside the folder are left out (``read_corpus`` warns about them).
+    The folder's data files (CORPUS_DATA_FILES) are not documents, and links to files outside the
+    folder are left out (``read_corpus`` warns about them).
     """
     return _scan(corpus_dir)[0]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-
-USER_DICT = Path(__file__).parent / "data" / "userdict.txt"
 
 # Han ideographs, for use inside a regex character class: the CJK Unified Ideographs and Extension A,
 # the Compatibility Ideographs, and the Supplementary and Tertiary Ideographic Planes (Extensions B
@@ -28,6 +28,15 @@ HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x
 HAN = "".join(f"{chr(a)}-{chr(b)}" for a, b in HAN_RANGES)
 HAN_RUN = re.compile(f"[{HAN}]+")
 _HAN_CHAR = re.compile(f"[{HAN}]")
+
+# The corpus's own words for jieba (names, new terms), in the corpus folder beside glossary.tsv: one
+# a line, ``word [frequency] [part of speech]`` as jieba's user dictionaries (``#`` starts a comment).
+USER_WORDS_FILE = "userdict.txt"
+MAX_USER_WORD_CHARS = 30  # longer is a phrase, not a word
+# jieba's commonest word (的) counts 883,634: a higher count would outweigh every word of Chinese
+MAX_USER_WORD_FREQ = 1_000_000
+_USER_WORD_LINE = re.compile(r"(\S+?)(?:\s+(\d+))?(?:\s+([a-z]{1,4}))?")  # jieba's tags: n, nr, nrfg…
+UserWord = tuple[str, int | None, str | None]  # word, frequency (None: jieba suggests one), tag
 
 # Question words and particles: they say what is asked, not what about.
 ZH_STOPWORDS = set("""
@@ -46,13 +55,64 @@ def is_han(c: str) -> bool:
 
 @cache
 def load_jieba():
-    """jieba with the user dictionary of the corpus's names, loaded once."""
+    """jieba with its dictionary loaded, once; a corpus's own words are added by ``use_words``."""
     import jieba
 
     jieba.setLogLevel(60)  # silence the "Building prefix dict" chatter
-    if USER_DICT.exists():
-        jieba.load_userdict(str(USER_DICT))
+    jieba.dt.check_initialized()
     return jieba
+
+
+def read_user_words(corpus_dir: Path) -> tuple[list[UserWord], list[str]]:
+    """The words of ``corpus_dir/userdict.txt`` (none if there is no such file), and warnings for bad lines."""
+    path = corpus_dir / USER_WORDS_FILE
+    words: list[UserWord] = []
+    warnings: list[str] = []
+    if not path.is_file():
+        return words, warnings
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return words, [f"skipped: {USER_WORDS_FILE} cannot be read as UTF-8 ({exc})"]
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):  # (not a "#" inside a line: "C#" is a word)
+            continue
+        match = _USER_WORD_LINE.fullmatch(line)
+        if not match or len(match[1]) > MAX_USER_WORD_CHARS or not _WORD.search(match[1]):
+            # jieba never cuts a token with a space in it: "machine tool" could never be one word
+            warnings.append(f"{USER_WORDS_FILE}:{number}: expected 'word [frequency] [tag]', "
+                            "a word without spaces, skipped")
+            continue
+        freq = int(match[2]) if match[2] else None
+        if freq is not None and freq > MAX_USER_WORD_FREQ:
+            warnings.append(f"{USER_WORDS_FILE}:{number}: frequency above {MAX_USER_WORD_FREQ:,}, skipped")
+            continue
+        words.append((match[1], freq, match[3]))
+    return words, warnings
+
+
+_used_words: dict[str, tuple[int | None, str | None]] = {}
+_use_lock = threading.Lock()
+
+
+def use_words(words: Iterable[Sequence[Any]]) -> int:
+    """Add a corpus's own words to jieba: ``read_user_words``'s (word, frequency, tag), or the same
+    as JSON lists. Written as the text is matched (NFKC, simplified). Returns how many were new.
+
+    Idempotent: a word already added with the same frequency and tag is not added again (jieba
+    would count its frequency twice in its total, shifting every word's weight). Words stay for
+    the life of the process, as jieba keeps one dictionary."""
+    jieba = load_jieba()
+    added = 0
+    with _use_lock:
+        for word, freq, tag in words:
+            word = simplified(unicodedata.normalize("NFKC", word))
+            if _used_words.get(word) != (freq, tag):
+                jieba.add_word(word, freq, tag)
+                _used_words[word] = (freq, tag)
+                added += 1
+    return added
 
 
 def cjk_ratio(text: str) -> float:

@@ -121,3 +121,14 @@ def test_too_large_file_is_skipped(tmp_path, monkeypatch):
 def test_read_document_of_missing_file(tmp_path):
     with pytest.raises(CorpusError, match="disappeared"):
         read_document(tmp_path / "gone.md", tmp_path)
+
+
+def test_the_folders_own_files_are_not_documents(tmp_path):
+    (tmp_path / "glossary.tsv").write_text("Transfar\t传化\n", "utf-8")
+    (tmp_path / "userdict.txt").write_text("孙华芹 10 nr\n", "utf-8")
+    (tmp_path / "examples.txt").write_text("孙华芹建议了什么？\n", "utf-8")
+    (tmp_path / "notes").mkdir()  # only the folder's top holds its own files: below, a document
+    (tmp_path / "notes" / "examples.txt").write_text("子文件夹里的同名文件是文档。\n", "utf-8")
+    (tmp_path / "a.md").write_text("# 文章\n\n正文。\n", "utf-8")
+    documents, warnings = read_corpus(tmp_path)
+    assert [d.doc for d in documents] == ["a.md", "notes/examples.txt"] and warnings == []

@@ -1,11 +1,15 @@
 """respond(): answers, citations, refusal, errors and escaping, without a browser."""
 
+import shutil
+
 import pytest
 
-from rag.corpus import add_file, add_text, safe_name
+from rag.config import Settings
+from rag.corpus import add_file, add_text, corpus_files, safe_name
 from rag.errors import CorpusError
 from rag.retriever import Retriever
-from ui.app import respond
+from tests.conftest import ARTICLE, FakeEncoder
+from ui.app import build_app, respond
 
 
 @pytest.fixture
@@ -111,3 +115,37 @@ def test_bad_uploads_get_clear_messages(tmp_path):
         add_file(tmp_path / "c", tmp_path / "big.txt")
     with pytest.raises(CorpusError, match="title"):
         add_text(tmp_path, " ", "正文")
+
+
+def test_added_files_never_take_the_name_of_the_folders_own_files(tmp_path):
+    (tmp_path / "userdict.txt").write_text("词条。\n", "utf-8")
+    path = add_file(tmp_path / "c", tmp_path / "userdict.txt")  # a document that happens to be called so
+    assert path.name == "userdict-2.txt" and corpus_files(tmp_path / "c") == [path]
+    (tmp_path / "upload").write_text("另一个词条。\n", "utf-8")
+    assert add_file(tmp_path / "c", tmp_path / "upload", name="examples.txt").name == "examples-2.txt"
+
+
+def _examples_shown(app) -> list[str]:
+    buttons = sorted((b.elem_id, b.value) for b in app.blocks.values() if (b.elem_id or "").startswith("example-"))
+    return [value for _, value in buttons if value]
+
+
+def test_a_fresh_folder_shows_examples_from_its_own_documents(tmp_path, fake_encoder):
+    corpus = tmp_path / "mine"
+    corpus.mkdir()
+    (corpus / "robots.md").write_text("# 机器人工厂\n\n宁波某机器人工厂去年部署了1200台协作机器人。\n", "utf-8")
+    (corpus / "battery.md").write_text("# 电池实验\n\n实验平台测试了锂电池。第二句话。\n\n第二段落。\n", "utf-8")
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index", model=FakeEncoder.name)
+    app = build_app(Retriever(settings, fake_encoder, progress=lambda m: None))
+    shown = _examples_shown(app)
+    assert shown == ["《电池实验》讲了什么？", "What is “机器人工厂” about?",  # the larger document first
+                     "What is “电池实验” about?", "《机器人工厂》讲了什么？"]
+    assert not any("孙华芹" in q or "Transfar" in q for q in shown)  # nothing of the sample article
+    assert app.title == "Cited Q&A over 2 documents"
+
+
+def test_the_article_folder_shows_its_examples_file(settings, fake_encoder):
+    shutil.copy(ARTICLE.parent / "examples.txt", settings.corpus_dir)
+    app = build_app(Retriever(settings, fake_encoder, progress=lambda m: None))
+    assert _examples_shown(app)[1] == "孙华芹对中小企业提出了什么建议？"
+    assert app.title == "“人工智能+制造”如何跑出加速度 · cited Q&A"

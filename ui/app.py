@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 import os
 import shutil
 import signal
@@ -21,16 +22,12 @@ from typing import Any, TextIO
 from rag.answer import Answer, answer
 from rag.config import Settings
 from rag.errors import RagError
+from rag.examples import MAX_EXAMPLES, corpus_examples, page_title
 from rag.followup import MAX_HISTORY
 from rag.formats import SUPPORTED_SUFFIXES
 from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
 
-EXAMPLES = [
-    "What did Sun Huaqin propose for SMEs?",
-    "孙华芹对中小企业提出了什么建议？",
-    "What is Transfar Group's self-developed large model called?",
-    "工业母机成果转化为什么不是简单的样机交付？",
-]
+logger = logging.getLogger(__name__)
 MAX_K = 10
 MAX_LOG_LINE = 2_000  # characters of one line of the server's log (CutLines)
 # Seconds an uploaded file waits for its add before it is deleted (RAG_UPLOAD_MAX_AGE): posting
@@ -141,9 +138,10 @@ def respond(retriever: Retriever, message: str, history: list | None, k: int = 5
                       {"role": "assistant", "content": reply}], asked
 
 
-def corpus_summary(retriever: Retriever) -> tuple[str, list[list]]:
+def corpus_summary(retriever: Retriever, documents: list[tuple[str, str, int]] | None = None
+                   ) -> tuple[str, list[list]]:
     """One line saying what the corpus is, and a table of documents with passage counts."""
-    documents = retriever.documents()
+    documents = retriever.documents() if documents is None else documents
     line = (f"Corpus: {len(documents)} document(s), {sum(n for _, _, n in documents)} passages · model "
             f"`{retriever.settings.model}` · ask in English or Chinese.")
     return line, [[doc, title, n] for doc, title, n in documents]
@@ -219,8 +217,16 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
         return f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
 
 
-def _chat_tab(gr, retriever: Retriever, asked, shown) -> None:
-    """The chat: the conversation, the question box, the buttons and the examples.
+def _example_buttons(gr, examples: list[str]) -> list:
+    """Updates for the "Try:" line and the MAX_EXAMPLES example buttons: shown where there is an example."""
+    shown = [gr.update(visible=bool(examples))]
+    return shown + [gr.update(value=examples[i], visible=True) if i < len(examples) else gr.update(visible=False)
+                    for i in range(MAX_EXAMPLES)]
+
+
+def _chat_tab(gr, retriever: Retriever, asked, shown, examples: list[str]) -> list:
+    """The chat: the conversation, the question box, the buttons and the examples; returns the
+    "Try:" line and the example buttons, for a page opened later to show the corpus's examples then.
 
     The conversation shown is kept on the server (``shown``), never taken back from the client:
     a page or API client cannot post a forged or huge history (20,000 junk messages made Gradio
@@ -240,14 +246,19 @@ def _chat_tab(gr, retriever: Retriever, asked, shown) -> None:
         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         new = gr.Button("New conversation", scale=1, elem_id="new-conversation")
     k = gr.Slider(1, MAX_K, value=5, step=1, label="Passages to show")
-    gr.Markdown("**Try:**")
+    try_line = gr.Markdown("**Try:**", visible=bool(examples))
+    buttons = []
     with gr.Row():
-        for i, example in enumerate(EXAMPLES):
-            button = gr.Button(example, size="sm", elem_id=f"example-{i}")
-            button.click(lambda kk, a, m, q=example: ask(q, kk, a, m), [k, asked, shown], [chatbot, box, asked, shown])
+        for i in range(MAX_EXAMPLES):
+            example = examples[i] if i < len(examples) else ""
+            button = gr.Button(example, size="sm", elem_id=f"example-{i}", visible=bool(example))
+            # the button's own label is the question asked: it changes with the corpus's examples
+            button.click(ask, [button, k, asked, shown], [chatbot, box, asked, shown])
+            buttons.append(button)
     send.click(ask, [box, k, asked, shown], [chatbot, box, asked, shown], api_name="ask")
     box.submit(ask, [box, k, asked, shown], [chatbot, box, asked, shown])
     new.click(lambda: ([], "", [], []), None, [chatbot, box, asked, shown])
+    return [try_line, *buttons]
 
 
 def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
@@ -274,20 +285,31 @@ def build_app(retriever: Retriever, upload_max_age: int = UPLOAD_MAX_AGE):
     """The page; files uploaded and not added within ``upload_max_age`` seconds are deleted."""
     import gradio as gr
 
+    corpus_dir = retriever.settings.corpus_dir
+
+    def now() -> list:
+        """The corpus line, the documents and the examples as the corpus is now."""
+        documents = retriever.documents()
+        return [*corpus_summary(retriever, documents), *_example_buttons(gr, corpus_examples(corpus_dir, documents)[0])]
+
+    documents = retriever.documents()
+    examples, warnings = corpus_examples(corpus_dir, documents)
+    for warning in warnings:
+        logger.warning(warning)
     # (Gradio's delete_cache: every `frequency` seconds, delete its files older than `age`)
     cleaning = (max(1, min(60, upload_max_age // 4)), upload_max_age)
-    with gr.Blocks(title="AI + 制造 · cited Q&A", delete_cache=cleaning) as app:
+    with gr.Blocks(title=page_title(documents), delete_cache=cleaning) as app:
         gr.Markdown("## Ask the text · 向原文提问")
-        line, table = corpus_summary(retriever)
+        line, table = corpus_summary(retriever, documents)
         summary = gr.Markdown(line, elem_id="corpus-line")
         asked = gr.State([])  # this conversation's questions, as understood: the history for follow-ups
         shown = gr.State([])  # this conversation's messages, as the chat shows them
         with gr.Tab("Chat"):
-            _chat_tab(gr, retriever, asked, shown)
+            example_parts = _chat_tab(gr, retriever, asked, shown, examples)
         with gr.Tab("Corpus", elem_id="corpus-tab"):
             docs = _corpus_tab(gr, retriever, summary, table)
         # a page opened later sees the corpus as it is now, not as it was at start
-        app.load(lambda: corpus_summary(retriever), None, [summary, docs], queue=False)
+        app.load(now, None, [summary, docs, *example_parts], queue=False)
     return app
 
 
