@@ -1,6 +1,7 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ SCREENSHOT = Path(os.environ.get("RAG_SCREENSHOT") or ROOT / "tests" / "artifact
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = article_corpus(tmp_path_factory.mktemp("web"))
+    for name in ("examples.txt", "userdict.txt"):  # the article's example questions and names
+        shutil.copy(ROOT / "corpus" / name, base / "corpus")
     (base / "corpus" / "evil.md").write_text(
         "# 注入测试\n\n这份文档测试网页安全：<script>window.__pwned = 1</script>"
         "<img src=x onerror=\"window.__pwned = 2\"> 脚本只应作为文字显示。\n", "utf-8")
@@ -48,12 +51,18 @@ def _ask(page, question):
     page.click("#ask")
 
 
+def _last_reply(page):
+    return page.locator("#chat [data-testid='bot']").last
+
+
 def test_english_question_cites_and_highlights_sun_huaqin(page):
     _ask(page, "What did Sun Huaqin propose for SMEs?")
     mark = page.wait_for_selector("#chat details[open] mark:has-text('孙华芹')", timeout=60_000)
     assert mark.is_visible()
-    assert page.locator("#chat details[open]", has_text="孙华芹建议政府出台更加普惠的支持政策").count() >= 1
-    assert page.locator("#chat .cite", has_text="[1]").count() >= 1
+    reply = _last_reply(page)
+    assert reply.locator("details[open]").count() == 1  # answered: the best passage open, the others closed
+    assert "孙华芹建议政府出台更加普惠的支持政策" in reply.locator("details[open]").inner_text()
+    assert reply.locator(".evidence .cite").first.inner_text() == "[1]"  # the quote cites that passage
     assert page.locator("#chat", has_text="两者不是简单叠加").count() == 1
     SCREENSHOT.parent.mkdir(exist_ok=True)
     # show the answer from its start: the question, the quoted evidence, then the passages
@@ -195,8 +204,7 @@ def test_follow_up_question_cites_the_right_person(page, first, follow_up, perso
     page.wait_for_function("document.querySelectorAll('#chat details').length > 0", timeout=60_000)
     _ask(page, follow_up)
     page.wait_for_selector("#chat :text('understood as: ')", timeout=60_000)
-    last = page.locator("#chat .message-row, #chat [data-testid='bot']").last
-    page.wait_for_function(
-        f"[...document.querySelectorAll('#chat details[open]')].pop()?.textContent.includes('{said}')",
-        timeout=60_000)
-    assert person in last.inner_text() or page.locator("#chat", has_text=said).count() >= 1
+    reply = _last_reply(page)  # the follow-up's answer, not the first question's
+    assert "understood as: " in reply.inner_text()
+    assert reply.locator("details[open]").count() == 1  # answered
+    assert said in reply.locator(".evidence").inner_text()  # and what it quotes is what this person said
