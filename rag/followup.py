@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .lexical import load_jieba
+
 if TYPE_CHECKING:
     from .retriever import Retriever
 
@@ -43,8 +45,6 @@ MAX_HISTORY = 6  # earlier turns looked at, most recent first
 
 
 def _zh_pronoun(question: str) -> str | None:
-    from .lexical import load_jieba
-
     return next((w for w in load_jieba().lcut(question) if w in _PRONOUN_ZH), None)
 
 
@@ -57,8 +57,6 @@ def leans_on_history(question: str) -> bool:
 def _proper_nouns(text: str, tags: tuple[str, ...] = _ENTITY_TAGS) -> list[str]:
     """Words of ``text`` that jieba tags with one of ``tags`` (two characters or more)."""
     import jieba.posseg
-
-    from .lexical import load_jieba
 
     load_jieba()  # the user dictionary (names of the corpus) is loaded with jieba
     return [w.word for w in jieba.posseg.lcut(text) if w.flag.startswith(tags) and len(w.word) >= 2]

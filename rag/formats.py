@@ -12,6 +12,7 @@ import codecs
 import io
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 from .errors import CorpusError
@@ -86,8 +87,6 @@ def _pdf(data: bytes, label: str) -> str:
 
 def check_zip(data: bytes, label: str) -> None:
     """Refuse a zip (DOCX) whose members inflate beyond MAX_INFLATED_BYTES, before parsing any of it."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(member.file_size for member in archive.infolist())

@@ -22,15 +22,16 @@ import numpy as np
 
 from . import glossary
 from .bridge import EN_STOPWORDS
+from .build import model_and_chunker_reasons
 from .chunk import Passage
 from .config import Settings
 from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError, RagError
-from .index import build_index, model_and_chunker_reasons, stale_reasons
 from .lexical import cjk_ratio, in_script, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
+    CandidateContext,
     background_texts,
     best_sentence_share,
     character_overlap,
@@ -45,7 +46,7 @@ from .scoring import (
     term_coverage,
     with_antecedent,
 )
-from .store import Candidates, Snapshot, cosines, nearest, open_store
+from .stores import Candidates, Snapshot, open_store
 
 # Library messages go to logging: the CLI and the server decide what to show.
 _say = logging.getLogger(__name__).info
@@ -223,12 +224,13 @@ class Retriever:
     """Load an index once and answer many questions; picks up a newer index between queries."""
 
     def __init__(self, settings: Settings | None = None, encoder: Encoder | None = None,
-                 auto_build: bool = True, progress: Callable[[str], None] = _say):
+                 auto_build: bool | None = None, progress: Callable[[str], None] = _say):
         self.settings = settings or Settings.from_env()
         self.encoder = encoder or make_encoder(self.settings, progress)
-        self.auto_build = auto_build
         self._progress = progress
         self.store = open_store(self.settings)
+        # A question never builds a shared store by default: that would upload this folder's files to it.
+        self.auto_build = not self.store.shared if auto_build is None else auto_build
         self._lock = threading.Lock()
         self._background: np.ndarray | None = None
         self._state: Snapshot | None = None
@@ -251,7 +253,7 @@ class Retriever:
         live: Snapshot | None = None
         try:
             live = self.store.open()
-            reasons = stale_reasons(live.manifest, self.settings, self.encoder.name) if check_stale else []
+            reasons = self.store.stale_reasons(live.manifest, self.encoder.name) if check_stale else []
         except IndexNotReady:
             if not self.auto_build:
                 raise
@@ -261,11 +263,11 @@ class Retriever:
         if not self.auto_build:
             raise IndexNotReady(f"index in {self.store.describe()} is out of date ("
                                 + "; ".join(reasons) + "): run `rag index`")
-        if not self.settings.store_url:  # (a shared store may hold documents without any folder)
+        if not self.store.shared:  # (a shared store may hold documents without any folder)
             corpus_files(self.settings.corpus_dir)  # no corpus: say so in one line, before anything else
         self._progress("building the index: " + "; ".join(reasons))
         try:
-            report = build_index(self.settings, self.encoder, wait=True)
+            report = self.store.build(self.encoder, wait=True)
         except RagError as exc:
             # The live build still answers for the text it holds (a full disk must not stop every
             # question), unless it was made with another model or chunker, whose vectors mean nothing here.
@@ -368,14 +370,14 @@ class Retriever:
         sentences = [[text[a - p.start : b - p.start] for a, b in spans]
                      for p, text, spans in zip(found.passages, texts, found.spans, strict=True)]
         names = [simplified(name).lower() for name in query.names]
-        features = passage_features(
-            found.passage_cos, best_sentence, found.bm25,
-            term_coverage(texts, query.terms, query.idf), character_overlap(texts, characters),
-            np.array([any(name in t for name in names) for t in texts], np.float32),
-            np.array([len(t) for t in texts], np.float32), found.boilerplate,
-            holds_rarest(texts, query.terms, query.idf), number_match(query.text, texts),
-            best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
-            best_sentence_share(sentences, characters))
+        features = passage_features(CandidateContext(
+            passage_cos=found.passage_cos, sentence_cos=best_sentence, bm25=found.bm25,
+            coverage=term_coverage(texts, query.terms, query.idf), characters=character_overlap(texts, characters),
+            named=np.array([any(name in t for name in names) for t in texts], np.float32),
+            lengths=np.array([len(t) for t in texts], np.float32), boilerplate=found.boilerplate,
+            rarest=holds_rarest(texts, query.terms, query.idf), numbers=number_match(query.text, texts),
+            sentence_coverage=best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
+            sentence_characters=best_sentence_share(sentences, characters)))
         scores = score(features, load_weights()["rank"][query.lang])
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector), texts,
                        state.size)
@@ -412,4 +414,4 @@ class Retriever:
 
 
 
-__all__ = ["Hit", "Query", "Ranking", "Retriever", "clean_question", "cosines", "nearest"]
+__all__ = ["Hit", "Query", "Ranking", "Retriever", "clean_question"]

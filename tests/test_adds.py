@@ -10,7 +10,8 @@ import pytest
 
 from rag.corpus import add_file, add_text
 from rag.errors import CorpusError
-from rag.index import build_index, load_index
+from rag.stores import build_index
+from rag.stores.local import load_index
 from tests.helpers.server import article_corpus, start_server, stop_server
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import RagError
+from rag.stores import open_store
 
 
 def test_flag_beats_environment_beats_default(monkeypatch):
@@ -17,11 +18,11 @@ def test_flag_beats_environment_beats_default(monkeypatch):
     monkeypatch.setenv("RAG_THREADS", "3")
     env = Settings.from_env()
     assert env.corpus_dir == Path("~/from-env").expanduser() and env.threads == 3
-    assert env.store_url == "postgresql://u:p@db/x"
+    assert env.store == "postgresql://u:p@db/x" and open_store(env).shared
     flags = Settings.from_env(corpus_dir="flag", store="local", threads=None)
-    assert flags.corpus_dir == Path("flag") and flags.store_url == "" and flags.threads == 3
+    assert flags.corpus_dir == Path("flag") and not open_store(flags).shared and flags.threads == 3
 
 
 def test_unknown_store_is_a_clear_error():
     with pytest.raises(RagError, match="unknown store 'mysql://x'"):
-        _ = Settings(store="mysql://x").store_url
+        open_store(Settings(store="mysql://x"))

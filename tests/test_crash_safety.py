@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from rag.index import build_index, load_index
 from rag.retriever import Retriever
+from rag.stores import build_index
+from rag.stores.local import load_index
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,9 @@ import pytest
 from rag.config import Settings
 from rag.corpus import add_text
 from rag.errors import CorpusError
-from rag.index import build_index, current_build, load_index
 from rag.retriever import Retriever
+from rag.stores import build_index
+from rag.stores.local import current_build, load_index
 from tests.conftest import ARTICLE, FakeEncoder
 from ui.app import add_document
 

@@ -11,8 +11,9 @@ from rag.answer import answer
 from rag.chunk import chunk_corpus
 from rag.corpus import read_corpus
 from rag.errors import IndexNotReady, QuestionError
-from rag.index import build_index, current_build, load_index
 from rag.retriever import MAX_QUESTION_CHARS, Retriever
+from rag.stores import build_index
+from rag.stores.local import current_build, load_index
 from tests.conftest import ROOT
 from ui.app import respond
 
@@ -138,7 +139,7 @@ def test_bad_corpus_files_are_reported_and_the_rest_indexed(settings, fake_encod
 
 
 def test_links_to_files_outside_the_corpus_are_skipped(settings, fake_encoder, tmp_path):
-    from rag.index import corpus_hashes
+    from rag.build import corpus_hashes
 
     outside = tmp_path / "elsewhere"
     (outside / "folder").mkdir(parents=True)

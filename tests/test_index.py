@@ -9,8 +9,9 @@ from dataclasses import replace
 import pytest
 
 from rag.errors import CorpusError, IndexNotReady
-from rag.index import build_index, current_build, load_index, stale_reasons
 from rag.retriever import Retriever
+from rag.stores import build_index, open_store
+from rag.stores.local import current_build, load_index
 from tests.conftest import GLOSSARY, ROOT, FakeEncoder
 
 
@@ -25,7 +26,7 @@ def test_build_and_load_round_trip(settings, fake_encoder):
     lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
     assert not list(settings.index_dir.rglob("*.pkl")) and not list(settings.index_dir.rglob("*.pickle"))
-    assert stale_reasons(manifest, settings, FakeEncoder.name) == []
+    assert open_store(settings).stale_reasons(manifest, FakeEncoder.name) == []
 
 
 def test_unchanged_rebuild_embeds_nothing(settings, fake_encoder):
@@ -48,7 +49,7 @@ def test_stale_index_detected_and_rebuilt(settings, fake_encoder):
     build_index(settings, fake_encoder)
     article = next(settings.corpus_dir.iterdir())
     article.write_text(article.read_text("utf-8") + "\n\n新增的一段：智能制造的未来。\n", "utf-8")
-    reasons = stale_reasons(load_index(settings.index_dir).manifest, settings, FakeEncoder.name)
+    reasons = open_store(settings).stale_reasons(load_index(settings.index_dir).manifest, FakeEncoder.name)
     assert reasons and "corpus changed" in reasons[0]
     with pytest.raises(IndexNotReady, match="rag index"):
         Retriever(settings, fake_encoder, auto_build=False).search("智能制造", 3)
@@ -161,7 +162,7 @@ def test_bad_file_is_skipped_with_warning(settings, fake_encoder):
 def test_index_kind_is_chosen_recorded_and_overridable(settings, fake_encoder):
     from dataclasses import replace
 
-    from rag.index import choose_kind
+    from rag.build import choose_kind
 
     assert choose_kind("auto", 1_000) == "flat" and choose_kind("auto", 5_000_000) == "hnsw"
     with pytest.raises(IndexNotReady, match="auto, flat or hnsw"):
@@ -224,9 +225,9 @@ def test_an_encoder_named_unlike_the_setting_does_not_rebuild_every_start(settin
 
 def test_a_large_corpus_spells_names_from_its_words(settings, fake_encoder, monkeypatch):
     """Above PINYIN_ALL_TEXT passages the build spells the distinct words, not every stretch."""
-    import rag.index
+    import rag.build
 
-    monkeypatch.setattr(rag.index, "PINYIN_ALL_TEXT", 5)  # the article's 22 passages count as large
+    monkeypatch.setattr(rag.build, "PINYIN_ALL_TEXT", 5)  # the article's 22 passages count as large
     build_index(settings, fake_encoder)
     spelled = load_index(settings.index_dir).glossary["spelled"]
     assert "孙华芹" in spelled["sun hua qin"]
@@ -252,7 +253,7 @@ def test_a_question_does_not_load_pypinyin(settings, fake_encoder):
     import sys
 
     build_index(settings, fake_encoder)
-    code = ("import sys; from rag.index import load_index; from rag.store import LocalSnapshot; "
+    code = ("import sys; from rag.stores.local import LocalSnapshot, load_index; "
             f"s = LocalSnapshot(load_index(__import__('pathlib').Path({str(settings.index_dir)!r}))); "
             "assert s.names.find('What did Sun Huaqin propose?') == ['孙华芹']; "
             "assert not [m for m in sys.modules if m.startswith('pypinyin')], 'pypinyin loaded'")
@@ -279,7 +280,7 @@ def test_what_a_question_asks_about(settings, fake_encoder, question, units, mis
 def test_a_failed_rebuild_answers_from_the_live_build(settings, fake_encoder, monkeypatch):
     """A full disk (or any failed automatic rebuild) must not stop every question: the live build
     answers for the text it holds, with a warning; a build of another model is never used so."""
-    import rag.retriever
+    from rag.stores.local import LocalStore
 
     build_index(settings, fake_encoder)
     (settings.corpus_dir / "new.md").write_text("# 新\n\n一段还没有索引的新文字。\n", "utf-8")
@@ -287,7 +288,7 @@ def test_a_failed_rebuild_answers_from_the_live_build(settings, fake_encoder, mo
     def no_space(*args, **kwargs):
         raise IndexNotReady("no space left on the disk of the index: free some space and run `rag index`")
 
-    monkeypatch.setattr(rag.retriever, "build_index", no_space)
+    monkeypatch.setattr(LocalStore, "build", no_space)
     said: list[str] = []
     hits = Retriever(settings, fake_encoder, progress=said.append).search("孙华芹建议政府出台更加普惠的支持政策", 3)
     assert "孙华芹" in hits[0].text

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from rag.errors import RagError
-from rag.index import build_index
 from rag.retriever import Retriever
+from rag.stores import build_index
 from tests.conftest import DEV_QUESTIONS, ROOT, FakeEncoder
 from tests.helpers.server import article_corpus, free_port, start_server, stop_server
 
@@ -138,7 +138,7 @@ def test_a_folder_never_overwrites_what_the_store_holds(postgres_url, settings, 
     import rag.retriever
     from rag.cli import main
     from rag.corpus import add_text
-    from rag.pgstore import reserve_document
+    from rag.stores.postgres import reserve_document
 
     pg = _pg(settings, postgres_url, "sync")
     x, y = pg, replace(pg, corpus_dir=tmp_path / "y")  # two servers' folders
@@ -219,7 +219,7 @@ def test_a_build_killed_mid_transaction_leaves_the_previous_corpus(postgres_url,
             f"# 新文档{n}\n\n" + "\n\n".join(f"第{n}号文档第{i}段：工厂{n}-{i}部署了{i}台机器人，产值增长{n + i}%。"
                                              for i in range(100)) + "\n", "utf-8")
     script = ("import sys; from tests.conftest import FakeEncoder; from rag.config import Settings; "
-              "from rag.index import build_index; "
+              "from rag.stores import build_index; "
               f"build_index(Settings.from_env(corpus_dir={str(settings.corpus_dir)!r}, store={postgres_url!r}, "
               "store_schema='kill', model=FakeEncoder.name), FakeEncoder())")
     builder = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
@@ -367,9 +367,9 @@ def test_ray_embeds_like_the_local_model(postgres_url, real_settings, tmp_path):
     import ray
     from ray.cluster_utils import Cluster
 
+    from rag.build import vector_key
     from rag.distributed import ray_embedder
     from rag.embed import make_encoder
-    from rag.index import vector_key
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     cluster.add_node(num_cpus=1)
@@ -410,7 +410,7 @@ def test_adds_side_by_side_each_keep_their_sync_record(tmp_path):
     record, none fails on another's temporary file)."""
     import threading
 
-    from rag.pgstore import SYNCED_FILE, _change_synced, _read_synced
+    from rag.stores.postgres import SYNCED_FILE, _change_synced, _read_synced
 
     def add(i: int) -> None:
         for j in range(20):
@@ -427,7 +427,7 @@ def test_adds_side_by_side_each_keep_their_sync_record(tmp_path):
 
 def test_a_damaged_sync_record_is_started_afresh(tmp_path):
     """A record that is not JSON, or JSON of another shape, reads as empty and is rewritten, never a traceback."""
-    from rag.pgstore import SYNCED_FILE, _change_synced, _read_synced
+    from rag.stores.postgres import SYNCED_FILE, _change_synced, _read_synced
 
     for damaged in ("{not json", "[1, 2]", '{"store": [1]}'):
         (tmp_path / SYNCED_FILE).write_text(damaged, "utf-8")

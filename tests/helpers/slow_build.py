@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from rag.config import Settings
-from rag.index import build_index
+from rag.stores import build_index
 from tests.conftest import FakeEncoder
 
 

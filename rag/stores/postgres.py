@@ -41,32 +41,39 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .bridge import Dictionary
-from .chunk import Passage
-from .config import Settings
-from .embed import Encoder
-from .errors import CorpusError, IndexNotReady, RagError
-from .index import (
+from ..bridge import Dictionary
+from ..build import (
     FORMAT_VERSION,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_LINKS,
     BuildReport,
+    EmbedMany,
+    Note,
     PreparedBuild,
+    Progress,
     corpus_hashes,
-    model_and_chunker_reasons,
+    needs_build,
     prepare_build,
+    sentence_offsets,
     stored_sentences,
     vector_key,
     wait_for,
 )
-from .lexical import bm25_idf
-from .scoring import is_boilerplate
-from .store import CANDIDATES, Candidates, Snapshot, sentence_offsets
+from ..chunk import Passage
+from ..config import Settings
+from ..corpus import corpus_files
+from ..embed import Encoder
+from ..errors import CorpusError, IndexNotReady, RagError
+from ..lexical import bm25_idf
+from ..scoring import is_boilerplate
+from .base import CANDIDATES, Candidates, Snapshot, Store
 
 DUPLICATE = "the same text is already in the store as"
 # How long a question may wait for PostgreSQL before it is told it is unreachable: a few seconds,
 # not the pool's 30 (with 4 worker slots, users queued behind questions that could not be answered).
 # Reconnection attempts give up as soon, so that once it is back the next question reconnects.
 CONNECT_SECONDS = 5
-HNSW_LINKS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 16, 64, 128  # scale-out note: recall@10 0.99 at ef 100
 
 
 def _one_line(exc: BaseException) -> str:
@@ -132,12 +139,14 @@ class _Tables:
         conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {self('build_numbers')}")
 
 
-class PostgresStore:
+class PostgresStore(Store):
     """Builds in a PostgreSQL schema; any number of processes read and add to it."""
 
+    shared = True
+
     def __init__(self, settings: Settings):
-        self.settings = settings
-        self.url = settings.store_url
+        super().__init__(settings)
+        self.url = settings.store
         self.tables = _Tables(settings.store_schema)
         self._pool: Any = None
 
@@ -199,6 +208,18 @@ class PostgresStore:
             raise IndexNotReady(f"index in {self.describe()} has format {manifest.get('format_version')}, "
                                 f"this version reads {FORMAT_VERSION}: run `rag index --full --store URL`")
         return PgSnapshot(self, name, manifest, glossary, glosses)
+
+    def build(self, encoder: Encoder, full: bool = False, progress: Progress | None = None, wait: bool = False,
+              embed_many: EmbedMany | None = None, prune: bool = False, note: Note | None = None) -> BuildReport:
+        if self.settings.corpus_dir.exists():
+            corpus_files(self.settings.corpus_dir)  # an empty or unreadable folder is still a mistake
+        return _build(self.settings, encoder, full, progress, wait, embed_many, prune, note)
+
+    def reserve(self, name: str, data: bytes) -> bool:
+        return reserve_document(self.settings, name, data)
+
+    def unreserve(self, name: str, data: bytes) -> None:
+        unreserve_document(self.settings, name, data)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -264,29 +285,25 @@ class PgSnapshot(Snapshot):
 
 
 # -- builds -----------------------------------------------------------------------------------------
-def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
-                   progress: Callable[[int, int], None] | None = None, wait: bool = False,
-                   embed_many: Callable[[list[str]], np.ndarray] | None = None, prune: bool = False,
-                   note: Callable[[str], None] | None = None) -> BuildReport:
+def _build(settings: Settings, encoder: Encoder, full: bool, progress: Progress | None, wait: bool,
+           embed_many: EmbedMany | None, prune: bool, note: Note | None) -> BuildReport:
     """Upload the corpus folder's new and changed files to the store, then build from all its documents.
 
     Documents other servers added stay (only ``prune`` removes those not in the folder).
     """
     started = time.perf_counter()
     tables = _Tables(settings.store_schema)
-    with _connect(settings.store_url, "rag-build") as conn:
+    with _connect(settings.store, "rag-build") as conn:
         tables.create(conn)
         with _advisory_lock(conn, tables.schema, wait, note):
             removed = _upload(conn, tables, settings.corpus_dir, prune, _sync_key(settings))
             documents = conn.execute(f"SELECT path, data, sha256 FROM {tables('documents')} ORDER BY path").fetchall()
             if not documents:
-                raise CorpusError(f"the store {safe_url(settings.store_url)} has no documents: pass --corpus DIR")
+                raise CorpusError(f"the store {safe_url(settings.store)} has no documents: pass --corpus DIR")
             hashes = {path: sha for path, _, sha in documents}
             live = conn.execute(f"SELECT b.name, b.manifest FROM {tables('live')} JOIN {tables('builds')} b "
                                 "USING (name)").fetchone()
-            if (not full and live and live[1].get("corpus") == hashes
-                    and live[1].get("format_version") == FORMAT_VERSION
-                    and not model_and_chunker_reasons(live[1], settings, encoder.name)):
+            if not full and live and not needs_build(live[1], settings, encoder.name, hashes):
                 stored = conn.execute(f"SELECT (SELECT count(*) FROM {tables('passages', live[0])}) + "
                                       f"(SELECT count(*) FROM {tables('sentences', live[0])})").fetchone()[0]
                 return BuildReport(live[1]["passages"], 0, stored, time.perf_counter() - started,
@@ -297,7 +314,7 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
                 removed += _write_documents(documents, Path(folder))
                 build = prepare_build(Path(folder), settings, encoder, reuse, progress, embed_many)
             if note:
-                note(f"writing {len(build.passages)} passages to {safe_url(settings.store_url)}")
+                note(f"writing {len(build.passages)} passages to {safe_url(settings.store)}")
             name = _write_build(conn, tables, build)
             _drop_old_builds(conn, tables, keep={name, live[0] if live else ""})
     build.report.seconds = time.perf_counter() - started
@@ -306,7 +323,7 @@ def build_postgres(settings: Settings, encoder: Encoder, full: bool = False,
 
 
 def write_prepared_build(url: str, schema: str, build: PreparedBuild) -> str:
-    """Write a build prepared elsewhere (``index.prepare_build``, or a benchmark's synthetic one) into
+    """Write a build prepared elsewhere (``build.prepare_build``, or a benchmark's synthetic one) into
     a store schema and make it live, one build at a time; its name."""
     tables = _Tables(schema)
     with _connect(url, "rag-build") as conn:
@@ -331,7 +348,7 @@ def _write_documents(documents: list[tuple[str, bytes, str]], folder: Path) -> l
 
 
 @contextmanager
-def _advisory_lock(conn: Any, schema: str, wait: bool, note: Callable[[str], None] | None = None) -> Iterator[None]:
+def _advisory_lock(conn: Any, schema: str, wait: bool, note: Note | None = None) -> Iterator[None]:
     """One build per schema at a time; a crashed builder's session ends and so does its lock."""
     key = f"rag-build:{schema}"
 
@@ -405,7 +422,7 @@ SYNCED_FILE = ".rag-store-sync.json"  # in the corpus folder (hidden: never read
 
 
 def _sync_key(settings: Settings) -> str:
-    return f"{safe_url(settings.store_url)} {settings.store_schema}"
+    return f"{safe_url(settings.store)} {settings.store_schema}"
 
 
 def _records(corpus_dir: Path) -> dict:
@@ -457,7 +474,7 @@ def reserve_document(settings: Settings, name: str, data: bytes) -> bool:
     """
     sha = hashlib.sha256(data).hexdigest()
     tables = _Tables(settings.store_schema)
-    with _connect(settings.store_url, "rag-add") as conn:
+    with _connect(settings.store, "rag-add") as conn:
         tables.create(conn)
         same = conn.execute(f"SELECT path FROM {tables('documents')} WHERE sha256 = %s LIMIT 1", (sha,)).fetchone()
         if same:
@@ -471,7 +488,7 @@ def reserve_document(settings: Settings, name: str, data: bytes) -> bool:
 def unreserve_document(settings: Settings, name: str, data: bytes) -> None:
     """Take back an add whose build failed (only if the store still holds exactly that text there)."""
     tables = _Tables(settings.store_schema)
-    with _connect(settings.store_url, "rag-add") as conn:
+    with _connect(settings.store, "rag-add") as conn:
         conn.execute(f"DELETE FROM {tables('documents')} WHERE path = %s AND sha256 = %s",
                      (name, hashlib.sha256(data).hexdigest()))
     _change_synced(settings.corpus_dir, _sync_key(settings),

@@ -1,0 +1,148 @@
+"""What every store is: where builds live, and what a question needs from one build.
+
+A store (``Store``) keeps builds, says which one is live, opens it as a ``Snapshot`` and makes a
+new one from a ``PreparedBuild`` (``rag/build.py``). A question reads one live build through its
+snapshot: candidate passages (the dense, sentence and lexical front runners), then, for those
+candidates only, their passages, vectors and BM25 scores (``Candidates``). Scoring is the same code
+for every store (``retriever.py``).
+
+Stores are chosen by ``Settings.store`` through the registry in ``rag/stores/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import numpy as np
+
+from ..bridge import Dictionary, PinyinNames
+from ..build import BuildReport, EmbedMany, Note, Progress, corpus_hashes, stale_reasons
+from ..chunk import Passage
+from ..config import Settings
+from ..embed import Encoder
+from ..lexical import simplified
+
+CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
+MAX_FOLDED = 200_000  # passages whose folded text a snapshot remembers (~100 MB of text at most)
+
+
+class Snapshot(ABC):
+    """One build of a store, read-only. Subclasses fetch; this class holds what all share."""
+
+    name: str  # the build's name: a new name means a new build went live
+    manifest: dict
+    size: int  # passages
+    glossary: dict[str, dict[str, list[str]]]
+    dictionary: Dictionary
+
+    @cached_property
+    def names(self) -> PinyinNames:
+        """Romanised names -> the corpus's Chinese, from the pinyin stored with the build."""
+        return PinyinNames(self.glossary.get("spelled", {}))
+
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        return {}
+
+    def folded(self, passages: Sequence[Passage]) -> list[str]:
+        """Each passage's text in simplified characters and lower case, offsets unchanged: what the
+        question's terms are matched against. Remembered per passage (a conversion costs ~0.1 µs a
+        character, too much to repeat for every candidate of every question)."""
+        if len(self._folded) > MAX_FOLDED:  # a shared store's passages are not all to be kept in memory
+            self._folded.clear()
+        out = []
+        for p in passages:
+            text = self._folded.get(p.id)
+            if text is None:
+                text = simplified(p.text)
+                lowered = text.lower()
+                text = self._folded[p.id] = lowered if len(lowered) == len(text) else text
+            out.append(text)
+        return out
+
+    @abstractmethod
+    def idf(self, terms: Sequence[str]) -> list[float]:
+        """BM25's idf of each term in this build (0 for a term no passage holds)."""
+
+    @abstractmethod
+    def candidates(self, vector: np.ndarray, terms: Sequence[str]) -> list[int]:
+        """Passage numbers worth scoring exactly, ascending: every passage of a small corpus."""
+
+    @abstractmethod
+    def fetch(self, ids: Sequence[int], vector: np.ndarray, terms: Sequence[str]) -> Candidates:
+        """Passages ``ids`` with their sentences, cosines with ``vector`` and BM25 for ``terms``."""
+
+    @abstractmethod
+    def documents(self) -> list[tuple[str, str, int]]:
+        """(document, title, passages) of every document in the build."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate passages of one question and what scoring needs of them, row-aligned."""
+
+    passages: list[Passage]
+    passage_cos: np.ndarray
+    bm25: np.ndarray
+    sentence_cos: list[np.ndarray]  # per passage: cosines of its stored_sentences (none: one sentence)
+    spans: list[list[tuple[int, int]]]  # per passage: sentence_offsets
+    boilerplate: np.ndarray  # per passage: 1 for a byline or dateline (scoring.is_boilerplate)
+
+
+
+class Store(ABC):
+    """Where builds live: which one is live, opening it, making a new one, and the store's policy."""
+
+    # A shared store holds its documents itself, for many servers: a question never builds it
+    # (a build would upload the asking server's folder), and adds reserve their name in it first.
+    shared: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the store is, for messages (never with a password)."""
+
+    @abstractmethod
+    def live(self) -> str | None:
+        """Name of the live build (None: there is none). Asked before every question: cheap."""
+
+    @abstractmethod
+    def open(self) -> Snapshot:
+        """The live build; raises IndexNotReady saying how to fix a missing or damaged one."""
+
+    @abstractmethod
+    def build(self, encoder: Encoder, full: bool = False, progress: Progress | None = None, wait: bool = False,
+              embed_many: EmbedMany | None = None, prune: bool = False, note: Note | None = None) -> BuildReport:
+        """Build (or refresh) from ``settings.corpus_dir`` and make the build live, one build at a time.
+
+        Unless ``full``, texts whose vectors the live build holds are not embedded again, and an
+        unchanged corpus makes no new build. With ``wait``, a build already running is waited for
+        (``note`` says so) instead of refused; the corpus is read once the lock is held, so a file
+        written before the call is in the result. ``prune``: a shared store drops the documents
+        the folder lacks (by default it keeps what other servers added).
+        """
+
+    def stale_reasons(self, manifest: dict, model: str) -> list[str]:
+        """Why a build no longer matches the settings, the encoder named ``model`` and (unless the
+        store is shared: only `rag index` and adds bring a folder's changes to it) the corpus folder."""
+        corpus = None if self.shared else corpus_hashes(self.settings.corpus_dir)
+        return stale_reasons(manifest, self.settings, model, corpus)
+
+    def reserve(self, name: str, data: bytes) -> bool:
+        """Hold the name ``name`` for an added document's ``data`` (False: the store has one of that
+        name, try another). A folder's own file is its reservation: nothing more to do."""
+        return True
+
+    def unreserve(self, name: str, data: bytes) -> None:
+        """Take back a reservation whose build failed."""
+        return None  # a folder's file is removed by whoever added it
+
+    def close(self) -> None:
+        """Let go of connections (a store is usable again after it)."""
+        return None  # a store without connections holds nothing to let go
