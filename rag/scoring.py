@@ -1,11 +1,16 @@
 """Scoring as pure functions over arrays: features -> ranking score, confidence, evidence choice.
 
 The retriever computes a feature table per (question, candidate passage) and calls these;
-``bench/train_ranker.py`` calls the same functions to learn the weights, which live in
+``rag/training.py`` calls the same functions to learn the weights, which live in
 ``rag/data/ranker.json`` (plain JSON: one logistic regression per language and task).
 
-    >>> table = passage_features(passage_cos, sentence_cos, bm25, coverage, characters, named, lengths,
-    ...                          boilerplate, rarest, numbers, sentence_coverage, sentence_characters)
+Each feature is a named function in a registry (PASSAGE_REGISTRY, QUESTION_REGISTRY,
+SENTENCE_REGISTRY) over one context holding what it is computed from; the weights are stored
+with their features' names and applied by name. To add a feature: add it to its registry and
+retrain (`make train`); weights for other features are refused on loading.
+
+    >>> table = passage_features(CandidateContext(passage_cos, sentence_cos, bm25, coverage, characters,
+    ...     named, lengths, boilerplate, rarest, numbers, sentence_coverage, sentence_characters))
     >>> order = np.argsort(-score(table, load_weights()["rank"]["en"]))
 """
 
@@ -15,59 +20,24 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import ModelError
 
 WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
 BACKGROUND_FILE = Path(__file__).parent / "data" / "background.txt"
 
-# One row per candidate passage. Gaps are taken to the best candidate of the same question, so
-# the ranker sees how a passage compares with its rivals, not only cosine levels that differ
-# from corpus to corpus.
-PASSAGE_FEATURES = ("passage_cos", "sentence_cos", "passage_gap", "sentence_gap", "bm25", "coverage",
-                    "characters", "name", "log_length", "boilerplate", "rarest", "numbers", "sentence_coverage",
-                    "sentence_characters", "passage_z", "sentence_z", "bm25_z", "coverage_z", "characters_z",
-                    "sentence_coverage_z", "sentence_characters_z")
-# Standardised within the question's candidates (z-scores): what stands out among the rivals
-# carries over between corpora better than raw levels (cross-validated R@1 +0.02 to +0.03).
-_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters", "sentence_coverage",
-                 "sentence_characters")
-# One row per question, from its ranked candidates: does the corpus answer it at all? Trained on
-# folders of 8 to several hundred documents (bench/train_ranker.py), so it holds at every size:
-# - the best candidate's levels (cosines, coverage, characters, a name, the rarest term), its
-#   lead in cosine over the runner-up and over the tenth, and its ranking score and lead;
-# - the question's cosine to a fixed background (the mean vector of encyclopedia paragraphs,
-#   BACKGROUND_FILE), and how far the best passage stands above it: a question close to any text
-#   says little when close to the corpus too;
-# - the corpus's size (log of its passages): the best of many passages stands closer to any
-#   question than the best of few, and the model learns by how much;
-# - the share of the question's terms the best passage holds and the corpus lacks, each weighed
-#   by its rarity in Chinese at large (lexical.general_rarity), the same in a folder of any size,
-#   where corpus IDF gives a term the corpus lacks no weight at all;
-# - the share of what the question asks about that the best passage holds (unit_coverage): a
-#   passage naming the company but not its head count holds half;
-# - English: a capitalised word no bridge reached, and the share of words CC-CEDICT knows whose
-#   Chinese the corpus lacks (Dictionary.absent): they reach nothing, so no term feature sees them.
-QUESTION_FEATURES = ("top_passage_cos", "top_sentence_cos", "top_coverage", "top_characters", "top_name",
-                     "has_terms", "cos_lead", "unknown_name", "background_cos", "lead_over_background",
-                     "top_rarest", "absent_share", "log_size", "general_coverage", "general_absent",
-                     "top_score", "score_lead", "cos_over_tenth", "unit_coverage")
 MAX_LEAD = 0.1  # a lead in cosine beyond this says nothing more
 MAX_SCORE_LEAD = 5.0  # nor a lead in ranking score (logit units) beyond this
-# One row per sentence of a passage: is this the sentence that answers?
-SENTENCE_FEATURES = ("cos", "gap", "coverage", "characters", "first", "log_length", "local_coverage",
-                     "local_coverage_gap", "number_asked", "time_asked", "local_characters",
-                     "local_characters_gap")
-_SENTENCE_COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 # What kind of answer a question asks for, and whether a sentence holds one of that kind:
 # "How many…"/"多少" wants a number, "When…"/"哪一年" a date. Cheap, language-general cues
-# that cosine misses (held-aside evidence +1 to +3 points with the local coverage below).
+# that cosine misses (with the local coverage below; measured in bench/RESULTS.md).
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|fast|deep|wide)\b"
                           r"|\bwhat (?:percentage|percent|number|amount)\b|多少|几|多大|多长|多远|多高|多久|百分之",
                           re.IGNORECASE)
@@ -87,7 +57,8 @@ _SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
 
 @dataclass(frozen=True)
 class Logistic:
-    """A logistic regression: ``coef`` over named features, plus ``intercept``."""
+    """A logistic regression: ``coef`` over named features, plus ``intercept``. The tables it
+    scores have one column per name of ``features``, in that order (``for_columns`` reorders)."""
 
     features: tuple[str, ...]
     coef: tuple[float, ...]
@@ -95,6 +66,16 @@ class Logistic:
 
     def logit(self, table: np.ndarray) -> np.ndarray:
         return table @ np.asarray(self.coef, np.float32) + np.float32(self.intercept)
+
+    def for_columns(self, columns: tuple[str, ...]) -> Logistic:
+        """The same model for tables whose columns are ``columns``: each weight goes to the column of
+        its name. Refused (ModelError) unless ``columns`` are the model's features in some order."""
+        if len(set(columns)) != len(columns) or sorted(columns) != sorted(self.features):
+            missing, unknown = set(columns) - set(self.features), set(self.features) - set(columns)
+            raise ModelError(f"weights for features {list(self.features)} do not fit the columns {list(columns)} "
+                             f"(no weight for {sorted(missing)}, none computed for {sorted(unknown)})")
+        weight = dict(zip(self.features, self.coef, strict=True))
+        return Logistic(columns, tuple(weight[name] for name in columns), self.intercept)
 
     def probability(self, table: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logit(table)))
@@ -115,13 +96,16 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict:
     data = json.loads(path.read_text(encoding="utf-8"))
     out: dict = {"answer_threshold": {lang: float(bar) for lang, bar in data["answer_threshold"].items()},
                  "background": data.get("background", {})}
+    # Each weight goes to the column of its name, so stored weights in another order still apply;
+    # a feature renamed, added or removed without retraining has no right weight and is refused.
     for task, names in (("rank", PASSAGE_FEATURES), ("confidence", QUESTION_FEATURES), ("evidence", SENTENCE_FEATURES)):
-        out[task] = {lang: Logistic.from_dict(model) for lang, model in data[task].items()}
-        for lang, model in out[task].items():
-            # weights are by position: a feature renamed, added or moved without retraining would be misweighed
-            if model.features != names:
-                raise ModelError(f"{path}: the {task} weights ({lang}) are for features {list(model.features)}, "
-                                 f"the code computes {list(names)}: retrain them (`make train`)")
+        out[task] = {}
+        for lang, stored in data[task].items():
+            try:
+                out[task][lang] = Logistic.from_dict(stored).for_columns(names)
+            except ModelError as e:
+                raise ModelError(f"{path}: the {task} weights ({lang}) are not for the features the code "
+                                 f"computes: retrain them (`make train`); {e}") from None
     return out
 
 
@@ -152,8 +136,8 @@ def best_sentence_share(passages: Sequence[Sequence[str]], weights: dict[str, fl
     found in one of its sentences.
 
     A question is usually asked about one sentence: a passage where one sentence holds most of its
-    terms beats one that scatters them (cross-validated English R@1 +0.017 beside the passage-wide
-    coverage; Chinese unchanged).
+    terms beats one that scatters them (it helps English beside the passage-wide coverage more than
+    Chinese: bench/RESULTS.md).
     """
     total = float(sum(weights.values()))
     if total <= 0:
@@ -186,8 +170,8 @@ def number_match(question: str, texts: Sequence[str]) -> np.ndarray:
     """The share of the question's numbers ("49", "3.07") each text holds as a whole number.
 
     "Who won Super Bowl 49?" is about the passage with 49 in it, however close in meaning the one
-    about Super Bowl 33 is; BM25 weighs a number like any other token. Held aside, Chinese R@1
-    +0.013 (English unchanged: its questions rarely share the text's numbers).
+    about Super Bowl 33 is; BM25 weighs a number like any other token. It helps Chinese more than
+    English, whose questions rarely share the text's numbers (bench/RESULTS.md).
     """
     wanted = set(_NUMBER.findall(question))
     if not wanted:
@@ -229,21 +213,80 @@ def character_overlap(texts: Sequence[str], weights: dict[str, float]) -> np.nda
     return weighted_share(texts, weights)  # Han characters have no case
 
 
-def passage_features(passage_cos: np.ndarray, sentence_cos: np.ndarray, bm25: np.ndarray,
-                     coverage: np.ndarray, characters: np.ndarray, named: np.ndarray, lengths: np.ndarray,
-                     boilerplate: np.ndarray, rarest: np.ndarray, numbers: np.ndarray,
-                     sentence_coverage: np.ndarray, sentence_characters: np.ndarray) -> np.ndarray:
-    """The PASSAGE_FEATURES table, one row per candidate (all inputs are per-candidate arrays)."""
-    if not len(passage_cos):
-        return np.zeros((0, len(PASSAGE_FEATURES)), np.float32)
-    columns = [passage_cos, sentence_cos, passage_cos - passage_cos.max(), sentence_cos - sentence_cos.max(),
-               _to_best(bm25), coverage, characters, named,
-               np.log1p(lengths) / math.log(1000), boilerplate * (coverage <= 0), rarest, numbers,
-               sentence_coverage, sentence_characters]
-    table = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
-    raw = table[:, [PASSAGE_FEATURES.index(name) for name in _STANDARDISED]]
-    standardised = (raw - raw.mean(axis=0)) / (raw.std(axis=0) + 1e-6)
-    return np.concatenate([table, standardised], axis=1)
+@dataclass(frozen=True)
+class CandidateContext:
+    """What the passage features are computed from: one array per measure, one value per candidate
+    passage of a question (the retriever's ``_rank``)."""
+
+    passage_cos: np.ndarray  # the question's cosine to the passage
+    sentence_cos: np.ndarray  # its cosine to the passage's closest sentence (or the passage)
+    bm25: np.ndarray
+    coverage: np.ndarray  # term_coverage
+    characters: np.ndarray  # character_overlap
+    named: np.ndarray  # 1 if the passage holds one of the question's names
+    lengths: np.ndarray  # the passage's length in characters
+    boilerplate: np.ndarray  # 1 for a byline, credit or dateline (is_boilerplate)
+    rarest: np.ndarray  # holds_rarest
+    numbers: np.ndarray  # number_match
+    sentence_coverage: np.ndarray  # best_sentence_share of the question's terms
+    sentence_characters: np.ndarray  # best_sentence_share of its characters
+
+    @cached_property
+    def standardised(self) -> dict[str, np.ndarray]:
+        """The _STANDARDISED passage features as z-scores among the candidates, by name (one block,
+        one mean and deviation for all: the hot path, where seven apart cost more)."""
+        raw = np.stack([np.asarray(PASSAGE_REGISTRY[name](self), np.float32) for name in _STANDARDISED]).T
+        return dict(zip(_STANDARDISED, ((raw - raw.mean(axis=0)) / (raw.std(axis=0) + 1e-6)).T, strict=True))
+
+
+# Standardised within the question's candidates: what stands out among the rivals carries over
+# between corpora better than raw levels (bench/RESULTS.md).
+_STANDARDISED = ("passage_cos", "sentence_cos", "bm25", "coverage", "characters", "sentence_coverage",
+                 "sentence_characters")
+
+
+def _z(name: str) -> Callable[[CandidateContext], np.ndarray]:
+    """Passage feature ``name`` (one of _STANDARDISED) as a z-score among the question's candidates."""
+    assert name in _STANDARDISED, name
+    return lambda c: c.standardised[name]
+
+
+# One row per candidate passage: feature name -> its values over a question's candidates. Gaps are
+# taken to the best candidate of the same question, so the ranker sees how a passage compares with
+# its rivals, not only cosine levels that differ from corpus to corpus.
+PASSAGE_REGISTRY: dict[str, Callable[[CandidateContext], npt.ArrayLike]] = {
+    "passage_cos": lambda c: c.passage_cos,
+    "sentence_cos": lambda c: c.sentence_cos,
+    "passage_gap": lambda c: c.passage_cos - c.passage_cos.max(),
+    "sentence_gap": lambda c: c.sentence_cos - c.sentence_cos.max(),
+    "bm25": lambda c: _to_best(c.bm25),
+    "coverage": lambda c: c.coverage,
+    "characters": lambda c: c.characters,
+    "name": lambda c: c.named,
+    "log_length": lambda c: np.log1p(c.lengths) / math.log(1000),
+    # a byline counts only where the question names none of its terms ("Which reporter wrote it?")
+    "boilerplate": lambda c: c.boilerplate * (c.coverage <= 0),
+    "rarest": lambda c: c.rarest,
+    "numbers": lambda c: c.numbers,
+    "sentence_coverage": lambda c: c.sentence_coverage,
+    "sentence_characters": lambda c: c.sentence_characters,
+    "passage_z": _z("passage_cos"),
+    "sentence_z": _z("sentence_cos"),
+    "bm25_z": _z("bm25"),
+    "coverage_z": _z("coverage"),
+    "characters_z": _z("characters"),
+    "sentence_coverage_z": _z("sentence_coverage"),
+    "sentence_characters_z": _z("sentence_characters"),
+}
+PASSAGE_FEATURES = tuple(PASSAGE_REGISTRY)
+
+
+def passage_features(context: CandidateContext, names: tuple[str, ...] | None = None) -> np.ndarray:
+    """The table of features ``names`` (PASSAGE_FEATURES by default), one row per candidate."""
+    names = PASSAGE_FEATURES if names is None else names
+    if not len(context.passage_cos):
+        return np.zeros((0, len(names)), np.float32)
+    return np.stack([np.asarray(PASSAGE_REGISTRY[name](context), np.float32) for name in names], axis=1)
 
 
 def _to_best(values: np.ndarray) -> np.ndarray:
@@ -271,34 +314,127 @@ class QuestionFacts:
     unit_coverage: tuple[float, ...]  # per candidate: the share of what the question asks about it holds
 
 
+@dataclass(frozen=True)
+class QuestionContext:
+    """What the question features are computed from: its candidates' PASSAGE_FEATURES, their
+    ranking scores and ``facts``."""
+
+    features: np.ndarray
+    scores: np.ndarray
+    facts: QuestionFacts
+
+    @cached_property
+    def best(self) -> int:
+        """The best-scored candidate's row."""
+        return int(np.argmax(self.scores))
+
+    def top(self, name: str) -> np.float32:
+        """The best-scored candidate's passage feature ``name``."""
+        return self.features[self.best, PASSAGE_FEATURES.index(name)]
+
+    @cached_property
+    def cosines(self) -> np.ndarray:
+        """The candidates' passage cosines, highest first."""
+        return np.sort(self.features[:, PASSAGE_FEATURES.index("passage_cos")])[::-1]
+
+    @cached_property
+    def ranked(self) -> np.ndarray:
+        """The ranking scores, highest first."""
+        return np.sort(self.scores)[::-1]
+
+
+def _cos_lead(q: QuestionContext) -> float:
+    return min(float(q.cosines[0] - q.cosines[1]) if len(q.cosines) > 1 else MAX_LEAD, MAX_LEAD)
+
+
+def _score_lead(q: QuestionContext) -> float:
+    return min(float(q.ranked[0] - q.ranked[1]), MAX_SCORE_LEAD) if len(q.ranked) > 1 else MAX_SCORE_LEAD
+
+
+# One row per question, from its ranked candidates: does the corpus answer it at all? Trained on
+# folders of 8 to several hundred documents (rag/training.py), so it holds at every size:
+# - the best candidate's levels (cosines, coverage, characters, a name, the rarest term), its
+#   lead in cosine over the runner-up and over the tenth, and its ranking score and lead;
+# - the question's cosine to a fixed background (the mean vector of encyclopedia paragraphs,
+#   BACKGROUND_FILE), and how far the best passage stands above it: a question close to any text
+#   says little when close to the corpus too;
+# - the corpus's size (log of its passages): the best of many passages stands closer to any
+#   question than the best of few, and the model learns by how much;
+# - the share of the question's terms the best passage holds and the corpus lacks, each weighed
+#   by its rarity in Chinese at large (lexical.general_rarity), the same in a folder of any size,
+#   where corpus IDF gives a term the corpus lacks no weight at all;
+# - the share of what the question asks about that the best passage holds (unit_coverage): a
+#   passage naming the company but not its head count holds half;
+# - English: a capitalised word no bridge reached, and the share of words CC-CEDICT knows whose
+#   Chinese the corpus lacks (Dictionary.absent): they reach nothing, so no term feature sees them.
+QUESTION_REGISTRY: dict[str, Callable[[QuestionContext], npt.ArrayLike]] = {
+    "top_passage_cos": lambda q: q.top("passage_cos"),
+    "top_sentence_cos": lambda q: q.top("sentence_cos"),
+    "top_coverage": lambda q: q.top("coverage"),
+    "top_characters": lambda q: q.top("characters"),
+    "top_name": lambda q: q.top("name"),
+    "has_terms": lambda q: float(q.facts.has_terms),
+    "cos_lead": _cos_lead,
+    "unknown_name": lambda q: float(q.facts.unknown_name),
+    "background_cos": lambda q: q.facts.background_cos,
+    "lead_over_background": lambda q: q.cosines[0] - q.facts.background_cos,
+    "top_rarest": lambda q: q.top("rarest"),
+    "absent_share": lambda q: q.facts.absent_share,
+    "log_size": lambda q: math.log(max(q.facts.corpus_size, 1)),
+    "general_coverage": lambda q: q.facts.general_coverage[q.best],
+    "general_absent": lambda q: q.facts.general_absent,
+    "top_score": lambda q: q.ranked[0],
+    "score_lead": _score_lead,
+    "cos_over_tenth": lambda q: q.cosines[0] - q.cosines[min(9, len(q.cosines) - 1)],
+    "unit_coverage": lambda q: q.facts.unit_coverage[q.best],
+}
+QUESTION_FEATURES = tuple(QUESTION_REGISTRY)
+
+
 def question_features(features: np.ndarray, scores: np.ndarray, facts: QuestionFacts) -> np.ndarray:
     """The QUESTION_FEATURES row of one question, from its candidates' features and scores and
     what else is known of it (``facts``)."""
-    col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
-    best = int(np.argmax(scores))
-    top = features[best]
-    cosines = np.sort(features[:, col["passage_cos"]])[::-1]
-    lead = float(cosines[0] - cosines[1]) if len(cosines) > 1 else MAX_LEAD
-    ranked = np.sort(scores)[::-1]
-    values = {
-        "top_passage_cos": top[col["passage_cos"]], "top_sentence_cos": top[col["sentence_cos"]],
-        "top_coverage": top[col["coverage"]], "top_characters": top[col["characters"]], "top_name": top[col["name"]],
-        "has_terms": float(facts.has_terms), "cos_lead": min(lead, MAX_LEAD), "unknown_name": float(facts.unknown_name),
-        "background_cos": facts.background_cos, "lead_over_background": cosines[0] - facts.background_cos,
-        "top_rarest": top[col["rarest"]], "absent_share": facts.absent_share,
-        "log_size": math.log(max(facts.corpus_size, 1)),
-        "general_coverage": facts.general_coverage[best], "general_absent": facts.general_absent,
-        "unit_coverage": facts.unit_coverage[best],
-        "top_score": ranked[0], "score_lead": min(float(ranked[0] - ranked[1]), MAX_SCORE_LEAD) if len(ranked) > 1
-        else MAX_SCORE_LEAD,
-        "cos_over_tenth": cosines[0] - cosines[min(9, len(cosines) - 1)],
-    }
-    return np.array([values[name] for name in QUESTION_FEATURES], np.float32)
+    context = QuestionContext(features, scores, facts)
+    return np.array([QUESTION_REGISTRY[name](context) for name in QUESTION_FEATURES], np.float32)
 
 
 def confidence(row: np.ndarray, model: Logistic) -> float:
     """Estimated probability that the corpus answers the question."""
     return float(model.probability(row.reshape(1, -1))[0])
+
+
+@dataclass(frozen=True)
+class SentenceContext:
+    """What the sentence features are computed from: the sentences of one passage and the question."""
+
+    texts: Sequence[str]  # the sentences, in reading order
+    lowered: list[str]  # the same, lower-cased
+    cosines: np.ndarray  # each sentence's cosine to the question
+    term_weights: dict[str, float]  # the question's BM25 terms -> IDF
+    characters: dict[str, float]  # its character weights (character_weights)
+    asks_number: bool  # "How many…"/"多少"
+    asks_time: bool  # "When…"/"哪一年"
+    local: np.ndarray  # per sentence, its terms' share weighted by how few sentences hold each (_locally_weighted)
+    local_characters: np.ndarray  # the same for its characters
+
+
+# One row per sentence of a passage: is this the sentence that answers? Feature name -> its values
+# over the passage's sentences.
+SENTENCE_REGISTRY: dict[str, Callable[[SentenceContext], npt.ArrayLike]] = {
+    "cos": lambda s: s.cosines,
+    "gap": lambda s: s.cosines - s.cosines.max(),
+    "coverage": lambda s: weighted_share(s.lowered, s.term_weights),
+    "characters": lambda s: character_overlap(s.texts, s.characters),
+    "first": lambda s: [1.0] + [0.0] * (len(s.texts) - 1),
+    "log_length": lambda s: np.log1p([len(t) for t in s.texts]) / math.log(1000),
+    "local_coverage": lambda s: s.local,
+    "local_coverage_gap": lambda s: s.local - s.local.max(),
+    "number_asked": lambda s: [s.asks_number and bool(_HAS_NUMBER.search(t)) for t in s.texts],
+    "time_asked": lambda s: [s.asks_time and bool(_HAS_TIME.search(t)) for t in s.texts],
+    "local_characters": lambda s: s.local_characters,
+    "local_characters_gap": lambda s: s.local_characters - s.local_characters.max(),
+}
+SENTENCE_FEATURES = tuple(SENTENCE_REGISTRY)
 
 
 def sentence_features(question: str, texts: Sequence[str], cosines: np.ndarray, terms: Sequence[str],
@@ -312,30 +448,19 @@ def sentence_features(question: str, texts: Sequence[str], cosines: np.ndarray, 
         return np.zeros((0, len(SENTENCE_FEATURES)), np.float32)
     lowered = [t.lower() for t in texts]
     term_weights = dict(zip(terms, idf, strict=True))
-    local = _locally_weighted(lowered, term_weights)
-    local_characters = _locally_weighted(lowered, characters)
-    asks_number, asks_time = bool(_ASKS_NUMBER.search(question)), bool(_ASKS_TIME.search(question))
+    context = SentenceContext(texts, lowered, cosines, term_weights, characters, bool(_ASKS_NUMBER.search(question)),
+                              bool(_ASKS_TIME.search(question)), _locally_weighted(lowered, term_weights),
+                              _locally_weighted(lowered, characters))
     table = np.empty((len(texts), len(SENTENCE_FEATURES)), np.float32)  # filled column by column (hot path)
-    table[:, _SENTENCE_COLUMN["cos"]] = cosines
-    table[:, _SENTENCE_COLUMN["gap"]] = cosines - cosines.max()
-    table[:, _SENTENCE_COLUMN["coverage"]] = weighted_share(lowered, term_weights)
-    table[:, _SENTENCE_COLUMN["characters"]] = character_overlap(texts, characters)
-    table[:, _SENTENCE_COLUMN["first"]] = 0.0
-    table[0, _SENTENCE_COLUMN["first"]] = 1.0
-    table[:, _SENTENCE_COLUMN["log_length"]] = np.log1p([len(t) for t in texts]) / math.log(1000)
-    table[:, _SENTENCE_COLUMN["local_coverage"]] = local
-    table[:, _SENTENCE_COLUMN["local_coverage_gap"]] = local - local.max()
-    table[:, _SENTENCE_COLUMN["number_asked"]] = [asks_number and bool(_HAS_NUMBER.search(t)) for t in texts]
-    table[:, _SENTENCE_COLUMN["time_asked"]] = [asks_time and bool(_HAS_TIME.search(t)) for t in texts]
-    table[:, _SENTENCE_COLUMN["local_characters"]] = local_characters
-    table[:, _SENTENCE_COLUMN["local_characters_gap"]] = local_characters - local_characters.max()
+    for column, name in enumerate(SENTENCE_FEATURES):
+        table[:, column] = SENTENCE_REGISTRY[name](context)
     return table
 
 
 def _locally_weighted(lowered: Sequence[str], weights: dict[str, float]) -> np.ndarray:
     """Weighted share of each (lower-cased) sentence, each term or character also weighted by how
     few of these sentences hold it: the passage's topic, named in every sentence, does not tell
-    them apart (held-aside evidence@1: terms +1 to +3 points, characters +2 in Chinese)."""
+    them apart (evidence@1 held aside, for terms and characters: bench/RESULTS.md)."""
     n = len(lowered)
     shares, total = [0.0] * n, 0.0
     for key, w in weights.items():

@@ -5,17 +5,26 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from rag import scoring
+from rag.errors import ModelError
 from rag.scoring import (
     PASSAGE_FEATURES,
+    PASSAGE_REGISTRY,
     QUESTION_FEATURES,
+    QUESTION_REGISTRY,
     SENTENCE_FEATURES,
+    SENTENCE_REGISTRY,
+    WEIGHTS_FILE,
+    CandidateContext,
     Logistic,
     QuestionFacts,
     best_sentence_share,
     character_overlap,
     character_weights,
+    confidence,
     holds_rarest,
     is_boilerplate,
+    load_weights,
     number_match,
     passage_features,
     pick_evidence,
@@ -32,19 +41,26 @@ def column(table, name, names=PASSAGE_FEATURES):
     return table[:, names.index(name)]
 
 
+def candidates():
+    """Three candidates of one question."""
+    return CandidateContext(
+        passage_cos=np.array([0.8, 0.7, 0.9], np.float32), sentence_cos=np.array([0.85, 0.9, 0.8], np.float32),
+        bm25=np.array([2.0, 0.0, 4.0], np.float32), coverage=np.array([0.5, 0.0, 1.0], np.float32),
+        characters=np.zeros(3, np.float32), named=np.array([1, 0, 0], np.float32),
+        lengths=np.array([100, 200, 300], np.float32), boilerplate=np.zeros(3, np.float32),
+        rarest=np.zeros(3, np.float32), numbers=np.zeros(3, np.float32), sentence_coverage=np.zeros(3, np.float32),
+        sentence_characters=np.array([0.5, 0.0, 1.0], np.float32))
+
+
 def test_passage_features_compare_each_candidate_with_the_best():
-    f = passage_features(np.array([0.8, 0.7, 0.9], np.float32), np.array([0.85, 0.9, 0.8], np.float32),
-                         np.array([2.0, 0.0, 4.0], np.float32), np.array([0.5, 0.0, 1.0], np.float32),
-                         np.zeros(3, np.float32), np.array([1, 0, 0], np.float32),
-                         np.array([100, 200, 300], np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32),
-                         np.zeros(3, np.float32), np.zeros(3, np.float32), np.array([0.5, 0.0, 1.0], np.float32))
+    f = passage_features(candidates())
     assert f.shape == (3, len(PASSAGE_FEATURES))
     assert column(f, "passage_gap") == pytest.approx([-0.1, -0.2, 0.0])
     assert column(f, "sentence_gap") == pytest.approx([-0.05, 0.0, -0.1])
     assert column(f, "bm25") == pytest.approx([0.5, 0.0, 1.0])  # normalised to the best candidate
     assert column(f, "bm25_z").mean() == pytest.approx(0.0, abs=1e-5)
     assert column(f, "sentence_characters_z").mean() == pytest.approx(0.0, abs=1e-5)
-    assert passage_features(*(np.zeros(0, np.float32),) * 12).shape == (0, len(PASSAGE_FEATURES))
+    assert passage_features(CandidateContext(*(np.zeros(0, np.float32),) * 12)).shape == (0, len(PASSAGE_FEATURES))
 
 
 def test_score_and_evidence_follow_the_weights():
@@ -114,9 +130,9 @@ def test_a_sentence_pointing_back_is_cited_with_the_one_before():
 
 
 def test_the_confidence_weighs_the_best_passage_against_the_background():
-    table = passage_features(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32), np.zeros(2),
-                             np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]), np.zeros(2), np.zeros(2),
-                             np.zeros(2), np.zeros(2), np.zeros(2))
+    table = passage_features(CandidateContext(np.array([0.9, 0.8], np.float32), np.array([0.9, 0.8], np.float32),
+                                              np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.array([50, 50]),
+                                              np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2)))
     facts = QuestionFacts(has_terms=False, unknown_name=False, background_cos=0.75, absent_share=0.5,
                           corpus_size=400, general_absent=0.25, general_coverage=(0.6, 0.1),
                           unit_coverage=(0.5, 1.0))
@@ -139,23 +155,99 @@ def test_the_confidence_weighs_the_best_passage_against_the_background():
 
 
 def test_weights_for_other_features_are_refused(tmp_path):
-    """Weights are by position: a feature renamed, added or reordered without retraining must not
-    be silently misweighed."""
+    """A feature renamed, added or removed without retraining has no right weight: the weights are refused."""
     import json
-
-    from rag.errors import ModelError
-    from rag.scoring import WEIGHTS_FILE, load_weights
 
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     assert load_weights(WEIGHTS_FILE)["confidence"]["en"].features == QUESTION_FEATURES
-    for task, change in (("confidence", lambda f: f[::-1]), ("rank", lambda f: f[:-1] + ["renamed"])):
+    changes = (("rank", lambda f: f[:-1] + ["renamed"]), ("confidence", lambda f: f[:-1]),
+               ("evidence", lambda f: f + ["added"]), ("evidence", lambda f: f[:-1] + f[:1]))  # (last: a duplicate)
+    for n, (task, change) in enumerate(changes):
         changed = json.loads(json.dumps(data))
         for model in changed[task].values():
             model["features"] = change(model["features"])
-        path = tmp_path / f"{task}.json"
+            extra = len(model["features"]) - len(model["coef"])
+            model["coef"] = model["coef"][: len(model["features"])] + [0.0] * extra
+        path = tmp_path / f"{n}.json"
         path.write_text(json.dumps(changed), encoding="utf-8")
         with pytest.raises(ModelError, match="retrain"):
             load_weights(path)
+
+
+TASKS = (("rank", "PASSAGE_FEATURES", "PASSAGE_REGISTRY"), ("confidence", "QUESTION_FEATURES", "QUESTION_REGISTRY"),
+         ("evidence", "SENTENCE_FEATURES", "SENTENCE_REGISTRY"))
+
+
+@pytest.mark.parametrize("task, names, registry", TASKS)
+def test_a_feature_renamed_in_the_code_without_retraining_is_refused(monkeypatch, task, names, registry):
+    """The shipped weights against code whose feature (the first) has another name: load_weights refuses."""
+    functions = dict(getattr(scoring, registry))
+    first = next(iter(functions))
+    renamed = {(f"{name}_v2" if name == first else name): fn for name, fn in functions.items()}
+    monkeypatch.setattr(scoring, registry, renamed)
+    monkeypatch.setattr(scoring, names, tuple(renamed))
+    with pytest.raises(ModelError, match=f"{task} weights .*retrain.*{first}_v2"):
+        load_weights.__wrapped__(WEIGHTS_FILE)  # (not the cached load)
+
+
+def test_the_registries_name_every_feature_once():
+    assert tuple(PASSAGE_REGISTRY) == PASSAGE_FEATURES and len(set(PASSAGE_FEATURES)) == len(PASSAGE_FEATURES)
+    assert tuple(QUESTION_REGISTRY) == QUESTION_FEATURES and len(set(QUESTION_FEATURES)) == len(QUESTION_FEATURES)
+    assert tuple(SENTENCE_REGISTRY) == SENTENCE_FEATURES and len(set(SENTENCE_FEATURES)) == len(SENTENCE_FEATURES)
+    two = passage_features(candidates(), ("bm25_z", "passage_gap"))  # any features, in any order, by name
+    assert two.tolist() == passage_features(candidates())[:, [PASSAGE_FEATURES.index("bm25_z"),
+                                                              PASSAGE_FEATURES.index("passage_gap")]].tolist()
+
+
+def scored(weights):
+    """A question's candidate scores, confidence and evidence logits under ``weights``, with the
+    tables built in the code's current feature order."""
+    table = passage_features(candidates())
+    scores = score(table, weights["rank"]["en"])
+    facts = QuestionFacts(has_terms=True, unknown_name=False, background_cos=0.7, absent_share=0.0, corpus_size=30,
+                          general_absent=0.1, general_coverage=(0.2, 0.4, 0.6), unit_coverage=(0.5, 0.5, 1.0))
+    sure = confidence(question_features(table, scores, facts), weights["confidence"]["en"])
+    sentences = sentence_features("How many points did Manning score in 2015?", ["manning scored 30 points.",
+                                  "it was 2015.", "the game ended."], np.array([0.8, 0.7, 0.6], np.float32),
+                                  ["manning", "points"], [2.0, 1.0], {})
+    return scores.tolist(), sure, weights["evidence"]["en"].logit(sentences).tolist()
+
+
+def test_weights_stored_in_another_order_apply_by_name(tmp_path):
+    """The weights file lists each model's features in reverse (coefficients with them): the same scores."""
+    import json
+
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    for task in ("rank", "confidence", "evidence"):
+        for model in data[task].values():
+            model["features"], model["coef"] = model["features"][::-1], model["coef"][::-1]
+    path = tmp_path / "reversed.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    reordered = load_weights(path)
+    assert reordered["rank"]["zh"].features == PASSAGE_FEATURES  # applied to the code's columns
+    assert scored(reordered) == scored(load_weights())
+
+
+def test_features_reordered_in_the_code_without_retraining_still_apply_by_name(monkeypatch):
+    """Code that computes the same features in another order: each weight still goes to its feature."""
+    before = scored(load_weights())
+    for _, names, registry in TASKS:
+        reversed_registry = dict(reversed(getattr(scoring, registry).items()))
+        monkeypatch.setattr(scoring, registry, reversed_registry)
+        monkeypatch.setattr(scoring, names, tuple(reversed_registry))
+    weights = load_weights.__wrapped__(WEIGHTS_FILE)
+    assert weights["evidence"]["en"].features == scoring.SENTENCE_FEATURES != SENTENCE_FEATURES
+    after = scored(weights)
+    assert after[0] == pytest.approx(before[0], abs=1e-5) and after[1] == pytest.approx(before[1], abs=1e-6)
+    assert after[2] == pytest.approx(before[2], abs=1e-5)
+
+
+def test_a_model_takes_its_weights_to_the_columns_of_their_names():
+    model = Logistic(("a", "b", "c"), (1.0, 2.0, 3.0), 0.5)
+    assert model.for_columns(("c", "a", "b")).coef == (3.0, 1.0, 2.0)
+    for columns in (("a", "b"), ("a", "b", "d"), ("a", "b", "c", "c")):
+        with pytest.raises(ModelError):
+            model.for_columns(columns)
 
 
 def test_best_sentence_share_counts_the_terms_one_sentence_holds():
