@@ -47,9 +47,10 @@ bench: setup
 screenshot: setup
 	RAG_SCREENSHOT=docs/chat.png $(BIN)/python -m pytest -q tests/test_browser.py -k sun_huaqin
 
-# Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from XQuAD dev and our sets.
+# Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from XQuAD dev, CMRC, DRCD
+# and our sets (the data sets in ../shared/eval, or RAG_EVAL_DIR=DIR; see rag/training.py).
 train: setup
-	$(BIN)/python bench/train_ranker.py --write
+	$(BIN)/python -m rag.training --write
 
 # A throwaway PostgreSQL with pgvector on loopback (pgvector built from Debian's source package
 # on Debian 12); its postgresql:// URL is the last line printed. The tests start their own.

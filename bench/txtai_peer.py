@@ -4,7 +4,7 @@
     .venv/bin/python bench/txtai_peer.py [--held-aside]
 
 The XQuAD dev half as `rag eval` reads it (every other article indexed; with --held-aside only the
-8 articles bench/train_ranker.py never trains on, 4 indexed). txtai 9.14 indexes *our* passages
+8 articles rag/training.py never trains on, 4 indexed). txtai 9.14 indexes *our* passages
 with the same e5 model and its query/passage prefixes, hybrid=True (its BM25 over Unicode word
 segmentation fused with the vectors, its defaults otherwise); ours is `Retriever.search` on the
 same corpus. Recall@1 and @5 per language over the answerable questions, plain e5 beside both.

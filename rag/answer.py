@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .followup import complete
 from .lexical import general_rarity
-from .retriever import Hit, Ranking, Retriever
+from .retriever import Hit, Ranking, Retriever, clean_question
 from .scoring import QuestionFacts, confidence, load_weights, question_features, term_coverage, unit_coverage
 
 # Quote a second hit beside the first when its ranking score is this close (logit units:
@@ -64,16 +65,14 @@ def answer_confidence(ranking: Ranking) -> float:
 
 
 def is_answered(probability: float, lang: str) -> bool:
-    """The operating point: a bar per language, set in training to refuse 3.5% of answerable questions
-    out of fold (``MAX_REFUSED`` in bench/train_ranker.py)."""
+    """The operating point: a bar per language, set in training to refuse a set share of answerable
+    questions out of fold (``MAX_REFUSED`` in rag/training.py; what it refuses: bench/RESULTS.md)."""
     return probability >= load_weights()["answer_threshold"][lang]
 
 
 def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] | None = None) -> Answer:
     """Retrieve for ``question`` and decide whether the corpus answers it."""
     from .checks import earlier_questions, passages_wanted
-    from .followup import complete
-    from .retriever import clean_question
 
     # The caller's arguments are checked, and cut, before any retrieval work.
     k = passages_wanted(k)

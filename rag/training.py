@@ -1,11 +1,13 @@
 """Learn the ranking, confidence and evidence weights (rag/data/ranker.json) from many documents.
 
-    .venv/bin/python bench/train_ranker.py [--write] [--cache DIR]
+    .venv/bin/python -m rag.training [--write] [--cache DIR] [--eval-dir DIR]     (make train)
 
 Training data, with the real model and the retriever's own public feature functions
-(``corpus_plans`` lists every corpus):
+(``corpus_plans`` lists every corpus), read from the evaluation data folder EVAL (``--eval-dir``,
+else $RAG_EVAL_DIR, else ../shared/eval beside the repository) and the repository's eval/ and
+corpus/; a repository checkout is needed, not only the installed package:
 
-* XQuAD dev (../shared/eval/xquad-dev): 24 articles, both languages. Every third article is held
+* XQuAD dev (EVAL/xquad-dev): 24 articles, both languages. Every third article is held
   aside; the other 16 train, and their paragraphs are the confidence's background
   (rag/data/background.txt). Halves of the 16 train the ranker, the confidence and the evidence
   choice; 12 of 16, and 8 among 120 CMRC documents, the confidence.
@@ -18,8 +20,9 @@ Training data, with the real model and the retriever's own public feature functi
 
 Models are scikit-learn logistic regressions, one per language and task, written as plain
 JSON. Cross-validation is grouped by document (never scored on a document it trained on). From
-nothing a run takes about 40 minutes here, most of it embedding; ``--cache DIR`` keeps each
-corpus's samples and the vectors, keyed by the code's features and index format.
+nothing a run spends most of its time embedding (how long: bench/RESULTS.md); ``--cache DIR``
+keeps each corpus's samples and the vectors, keyed by the code's features and index format, and
+a cached run rewrites rag/data/ranker.json byte for byte.
 """
 
 from __future__ import annotations
@@ -27,27 +30,25 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import pickle
+import os
 import re
 import shutil
-import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize  # (installed with bm25s)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rag.answer import question_facts  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.embed import SentenceTransformerEncoder  # noqa: E402
-from rag.evaluate import is_right, read_questions, squash  # noqa: E402
-from rag.index import FORMAT_VERSION  # noqa: E402
-from rag.retriever import Retriever  # noqa: E402
-from rag.scoring import (  # noqa: E402
+from .answer import question_facts
+from .build import FORMAT_VERSION
+from .config import Settings
+from .embed import SentenceTransformerEncoder
+from .evaluate import is_right, read_questions, squash
+from .retriever import Retriever
+from .scoring import (
     BACKGROUND_FILE,
     PASSAGE_FEATURES,
     QUESTION_FEATURES,
@@ -59,27 +60,30 @@ from rag.scoring import (  # noqa: E402
     question_features,
     score,
 )
-from rag.squad import Article, read_squad, squad_questions, write_corpus  # noqa: E402
+from .squad import Article, read_squad, squad_questions, write_corpus
 
-XQUAD = ROOT.parent / "shared" / "eval" / "xquad-dev"
-CMRC = ROOT.parent / "shared" / "eval" / "cmrc2018-trial" / "cmrc2018_trial.json"
-DRCD = ROOT.parent / "shared" / "eval" / "drcd-dev" / "DRCD_dev.json"
-SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+ROOT = Path(__file__).resolve().parent.parent  # the repository: its eval/ questions and corpus/ article
+# In the evaluation data folder (--eval-dir): the data sets trained on. dev_questions.jsonl there,
+# if any, is the article's dev set (else the repository's eval/).
+XQUAD = "xquad-dev"
+CMRC = "cmrc2018-trial/cmrc2018_trial.json"
+DRCD = "drcd-dev/DRCD_dev.json"
+SHARED_DEV = "dev_questions.jsonl"
 # Operating point: per language, refuse this share of the answerable training questions (all
 # corpora and sizes together), out of fold; held-aside figures per data set and folder size are in
 # bench/RESULTS.md. A refusal hides an answer that is there: we aim under 3% (Chinese) and 5% (English).
 MAX_REFUSED = {"en": 0.035, "zh": 0.02}
 LANGS = ("en", "zh")
 # Passage features only the confidence reads: "rarest" (the top passage holds the question's
-# rarest term) recognised 3 more points of off-corpus English questions held aside in
-# 12-article corpora, but as a ranking feature it cost 0.003-0.008 R@1.
+# rarest term) helps recognise off-corpus English questions, but as a ranking feature it cost
+# R@1 (bench/RESULTS.md).
 CONFIDENCE_ONLY = ("rarest",)
 # The ranker's L2 strength is chosen per language by cross-validated R@1 from this grid.
 RANK_L2_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 # Chinese folders the evidence choice learns from besides the ranker's questions: one view of each
 # data set (the same question in several folders would count several times).
 EVIDENCE_CORPORA = ("cmrc 85", "drcd 128")
-EVIDENCE_L2 = 1.0  # for the evidence fit: 0.1 and 10 gave the same or lower cross-validated evidence@1
+EVIDENCE_L2 = 1.0  # for the evidence fit: 0.1 to 10 did no better cross-validated (bench/RESULTS.md)
 
 
 class CachedEncoder:
@@ -234,6 +238,7 @@ def paragraph_out_samples(encoder, articles: list[Article], tag: str, folds: int
 
 
 def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> Logistic:
+    # scikit-learn is needed to train, not to run (an optional dependency, in the `test` extra)
     from sklearn.linear_model import LogisticRegression
 
     # Standardise so the penalty treats features alike (cosines vary over ~0.1, coverage over 1),
@@ -253,8 +258,6 @@ def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, 
     are rare in the training documents (XQuAD has no bylines) and would be shrunk to nothing;
     features in ``excluded`` get weight 0 (the table carries them for another model).
     """
-    from scipy.optimize import minimize
-
     kept = [i for i, name in enumerate(names) if name not in excluded]
     if len(kept) < len(names):
         inner = fit_listwise([(x[:, kept], y) for x, y in groups], tuple(names[i] for i in kept), l2, unpenalised)
@@ -334,8 +337,8 @@ def train(samples: list[Sample], rank_l2: dict[str, float]) -> dict:
         rows = np.stack([question_row(s, out["rank"][lang]) for s in mine])
         out["confidence"][lang] = fit(rows, np.array([s.answerable for s in mine]), QUESTION_FEATURES)
         tables = [t for s in answerable for t in s.sentences]
-        # listwise too: one sentence of the passage is to be picked (held-aside evidence +1 to +2
-        # points over per-sentence yes/no); l2 chosen by cross-validation
+        # listwise too: one sentence of the passage is to be picked (better held aside than a
+        # per-sentence yes/no: bench/RESULTS.md); l2 chosen by cross-validation
         out["evidence"][lang] = fit_listwise([(t, y) for t, y in tables if y.any()], SENTENCE_FEATURES,
                                              l2=EVIDENCE_L2, unpenalised=())
     return out
@@ -355,10 +358,9 @@ def operating_point(answerable: list[tuple[Sample, float]]) -> dict[str, float]:
     """Per language, the confidence bar that refuses MAX_REFUSED of the answerable questions of all
     training corpora together (every data set at every folder size).
 
-    A bar that kept every corpus under the share on its own was tried: the worst corpus set it,
-    and held aside it recognised 82% of off-corpus questions in CMRC folders of 214 documents
-    against 92% with the pooled bar, at 0.3% against 0.6% refused (bench/RESULTS.md), and English
-    in 12-article corpora fell from 75% to 56%."""
+    A bar that kept every corpus under the share on its own was tried: the worst corpus set it, and
+    held aside it recognised fewer off-corpus questions in big CMRC folders and in 12-article
+    English corpora than the pooled bar, for a small saving in refusals (bench/RESULTS.md)."""
     bars = {}
     for lang in LANGS:
         p = [probability for sample, probability in answerable if sample.lang == lang]
@@ -424,7 +426,7 @@ def write_background(articles: list[Article]) -> None:
     """The background paragraphs (scoring.QUESTION_FEATURES): the training articles' contexts, so no
     held-aside article is in it."""
     lines = ["# Background for the confidence (rag/scoring.py): the Chinese paragraphs of the 16 XQuAD dev",
-             "# articles bench/train_ranker.py trains on. XQuAD (Artetxe, Ruder and Yogatama, 2020;",
+             "# articles rag/training.py trains on. XQuAD (Artetxe, Ruder and Yogatama, 2020;",
              "# github.com/google-deepmind/xquad), text unchanged but for whitespace, licence CC BY-SA 4.0:",
              "# https://creativecommons.org/licenses/by-sa/4.0/. One paragraph per line."]
     lines += [" ".join(c.split()) for a in articles for c in a.contexts]
@@ -436,15 +438,20 @@ def thirds(articles: list[Article]) -> tuple[list[Article], list[Article]]:
     return articles[0::3], [a for i, a in enumerate(articles) if i % 3]
 
 
-def corpus_plans(encoder) -> tuple[dict, dict]:
+def xquad_articles(eval_dir: Path) -> list[Article]:
+    """XQuAD dev's articles, Chinese and English questions together."""
+    return read_squad(eval_dir / XQUAD / "xquad-dev.zh.json", eval_dir / XQUAD / "xquad-dev.en.json")
+
+
+def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
     """The corpora to learn from and the held-aside ones to report on, by name: each a function
     giving its samples. Every data set is split by document, a third held aside."""
-    xq_held, xq_tune = thirds(read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json"))
-    cm_held, cm_tune = thirds(read_squad(CMRC))
-    dr_held, dr_tune = thirds(read_squad(DRCD))
-    dr_held_simplified, dr_tune_simplified = thirds(read_squad(DRCD, convert="t2s"))
+    xq_held, xq_tune = thirds(xquad_articles(eval_dir))
+    cm_held, cm_tune = thirds(read_squad(eval_dir / CMRC))
+    dr_held, dr_tune = thirds(read_squad(eval_dir / DRCD))
+    dr_held_simplified, dr_tune_simplified = thirds(read_squad(eval_dir / DRCD, convert="t2s"))
     unanswerable = [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / "unanswerable.jsonl")]
-    dev = SHARED_DEV if SHARED_DEV.exists() else ROOT / "eval" / "dev_questions.jsonl"
+    dev = eval_dir / SHARED_DEV if (eval_dir / SHARED_DEV).exists() else ROOT / "eval" / "dev_questions.jsonl"
     # the off-topic questions alternate English and Chinese: hold aside every other pair
     article_train = read_questions(dev) + [q for i, q in enumerate(unanswerable) if i // 2 % 2 == 0]
     article_held = read_questions(ROOT / "eval" / "extra_questions.jsonl") + [
@@ -485,9 +492,9 @@ def corpus_plans(encoder) -> tuple[dict, dict]:
         "xquad 8 + cmrc 120": lambda: folder_samples(encoder, xq_tune, "xquad", 2, fillers=cm_tune[:120]),
     }
     # Not trained on: questions whose paragraph is left out of an indexed article (paragraph_out_samples).
-    # With them, cross-validated recognition of off-corpus questions fell 3-10 points in every
-    # corpus, and they were recognised 17-47% of the time even so (bench/RESULTS.md); the held-aside
-    # ones below measure where that stands.
+    # With them, cross-validated recognition of off-corpus questions fell in every corpus, and they
+    # were seldom recognised even so (bench/RESULTS.md); the held-aside ones below measure where
+    # that stands.
     held = {
         "xquad 4": lambda: xquad_samples(encoder, xq_held, 2),
         "xquad 4 of 12": in_twelve,
@@ -513,39 +520,125 @@ def _code_version() -> str:
     return hashlib.sha256(f"{names}|{FORMAT_VERSION}".encode()).hexdigest()[:12]
 
 
-def gather(plans: dict, cache: Path | None, encoder: CachedEncoder) -> dict[str, list[Sample]]:
-    """Each plan's samples, read from ``cache`` (a folder of this script's own pickles) when there;
-    the vectors embedded so far are kept beside them."""
+def save_samples(folder: Path, stem: str, samples: list[Sample]) -> None:
+    """``samples`` as plain files, ``stem``.npz (their arrays, end to end) and ``stem``.json (the
+    rest): the package pickles nothing, not even its own cache."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sentences = [pair for sample in samples for pair in sample.sentences]
+    np.savez(folder / f"{stem}.npz",
+             features=_rows([sample.features for sample in samples], np.zeros((0, len(PASSAGE_FEATURES)), np.float32)),
+             labels=_rows([sample.labels for sample in samples], np.zeros(0, bool)),
+             sentence_features=_rows([table for table, _ in sentences],
+                                     np.zeros((0, len(SENTENCE_FEATURES)), np.float32)),
+             sentence_labels=_rows([labels for _, labels in sentences], np.zeros(0, bool)))
+    meta = [{"group": sample.group, "lang": sample.lang, "answerable": sample.answerable,
+             "for_ranking": sample.for_ranking, "for_evidence": sample.for_evidence, "facts": asdict(sample.facts),
+             "candidates": len(sample.features), "sentences": [len(table) for table, _ in sample.sentences]}
+            for sample in samples]
+    (folder / f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")  # last: complete
+
+
+def load_samples(folder: Path, stem: str) -> list[Sample] | None:
+    """The samples ``save_samples`` kept as ``stem`` in ``folder``, or None if it has none."""
+    if not (folder / f"{stem}.json").exists():
+        return None
+    meta = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+    with np.load(folder / f"{stem}.npz", allow_pickle=False) as arrays:
+        features, labels = arrays["features"], arrays["labels"]
+        sentence_features, sentence_labels = arrays["sentence_features"], arrays["sentence_labels"]
+    out, row, sentence_row = [], 0, 0
+    for m in meta:
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in m["facts"].items()}
+        facts = QuestionFacts(**values)
+        end = row + m["candidates"]
+        sample = Sample(m["group"], m["lang"], m["answerable"], features[row:end].copy(), labels[row:end].copy(),
+                        facts, m["for_ranking"], m["for_evidence"])
+        row = end
+        for n in m["sentences"]:
+            end = sentence_row + n
+            sample.sentences.append((sentence_features[sentence_row:end].copy(),
+                                     sentence_labels[sentence_row:end].copy()))
+            sentence_row = end
+        out.append(sample)
+    return out
+
+
+def _rows(arrays: list[np.ndarray], empty: np.ndarray) -> np.ndarray:
+    """``arrays`` end to end, as ``empty``'s type (``empty`` when there are none)."""
+    return np.concatenate([np.asarray(a, empty.dtype) for a in arrays]) if arrays else empty
+
+
+def save_vectors(folder: Path, memo: dict[tuple[str, str], np.ndarray]) -> None:
+    """The encoder's memo as vectors.npy (one row per text) and vectors.json (its kind and text)."""
+    keys = list(memo)
+    np.save(folder / "vectors.npy", np.stack([memo[k] for k in keys]) if keys else np.zeros((0, 0), np.float32))
+    (folder / "vectors.json").write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")  # last: complete
+
+
+def load_vectors(folder: Path) -> dict[tuple[str, str], np.ndarray]:
+    """The memo ``save_vectors`` kept in ``folder`` (empty if none)."""
+    if not (folder / "vectors.json").exists():
+        return {}
+    keys = json.loads((folder / "vectors.json").read_text(encoding="utf-8"))
+    vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+    return {(kind, text): v for (kind, text), v in zip(keys, vectors, strict=True)}
+
+
+def gather(plans: dict, folder: Path | None, encoder: CachedEncoder,
+           vectors: Path | None = None) -> dict[str, list[Sample]]:
+    """Each plan's samples, read from ``folder`` (this module's own cache, ``save_samples``) when
+    there; the vectors embedded so far are kept in ``vectors``."""
     out = {}
     for name, plan in plans.items():
-        path = cache / _code_version() / (re.sub(r"\W+", "_", name) + ".pkl") if cache else None
-        if path and path.exists():
-            out[name] = pickle.loads(path.read_bytes())
+        where, stem = (folder / _code_version() if folder else None), re.sub(r"\W+", "_", name)
+        cached = load_samples(where, stem) if where else None
+        if cached is not None:
+            out[name] = cached
             continue
         started = time.perf_counter()
         out[name] = plan()
         print(f"{name}: {len(out[name])} questions asked, {time.perf_counter() - started:.0f} s", flush=True)
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pickle.dumps(out[name]))
-            (path.parent.parent.parent / "vectors.pkl").write_bytes(pickle.dumps(encoder.memo))
+        if where:
+            save_samples(where, stem, out[name])
+            if vectors:
+                save_vectors(vectors, encoder.memo)
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def default_eval_dir() -> Path:
+    """$RAG_EVAL_DIR, else ../shared/eval beside the repository."""
+    return Path(os.environ.get("RAG_EVAL_DIR") or ROOT.parent / "shared" / "eval")
+
+
+def missing_data(eval_dir: Path) -> str | None:
+    """Why ``eval_dir`` cannot be trained from (one line), or None."""
+    absent = [name for name in (XQUAD, CMRC, DRCD) if not (eval_dir / name).exists()]
+    if not absent:
+        return None
+    return (f"no evaluation data in {eval_dir} (missing {', '.join(absent)}): "
+            f"pass --eval-dir DIR or set RAG_EVAL_DIR to the folder holding XQuAD, CMRC 2018 and DRCD")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m rag.training", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {WEIGHTS_FILE.relative_to(ROOT)}")
-    parser.add_argument("--cache", type=Path, help="keep each corpus's samples here (pickles) and reuse them")
-    args = parser.parse_args()
+    parser.add_argument("--cache", type=Path, help="keep each corpus's samples and the vectors here, and reuse them")
+    parser.add_argument("--eval-dir", type=Path, default=None,
+                        help="the evaluation data folder (default: $RAG_EVAL_DIR, else ../shared/eval "
+                             "beside the repository)")
+    args = parser.parse_args(argv)
+    eval_dir = args.eval_dir or default_eval_dir()
+    if problem := missing_data(eval_dir):
+        parser.exit(2, f"{parser.prog}: {problem}\n")
     settings = Settings.from_env()
     encoder = CachedEncoder(SentenceTransformerEncoder(settings, progress=lambda m: None))
-    train_plans, held_plans = corpus_plans(encoder)
+    train_plans, held_plans = corpus_plans(encoder, eval_dir)
     if args.write:
-        write_background(thirds(read_squad(XQUAD / "xquad-dev.zh.json", XQUAD / "xquad-dev.en.json"))[1])
-    if args.cache and (args.cache / "vectors.pkl").exists():
-        encoder.memo = pickle.loads((args.cache / "vectors.pkl").read_bytes())
-    tune_sets = gather(train_plans, args.cache / "train" if args.cache else None, encoder)
-    held_sets = gather(held_plans, args.cache / "held" if args.cache else None, encoder)
+        write_background(thirds(xquad_articles(eval_dir))[1])
+    if args.cache:
+        encoder.memo = load_vectors(args.cache)
+    tune_sets = gather(train_plans, args.cache / "train" if args.cache else None, encoder, args.cache)
+    held_sets = gather(held_plans, args.cache / "held" if args.cache else None, encoder, args.cache)
     for name in EVIDENCE_CORPORA:
         for sample in tune_sets[name]:
             sample.for_evidence = True
@@ -559,7 +652,7 @@ def main() -> None:
     print_figures(models, bar, held_sets)
     if args.write:
         data = {"answer_threshold": bar,
-                "trained_on": "bench/train_ranker.py: two thirds of the documents of XQuAD dev (16 articles, "
+                "trained_on": "rag/training.py: two thirds of the documents of XQuAD dev (16 articles, "
                               "both languages), CMRC 2018 trial and DRCD dev, in folders of 8 to 319 documents, "
                               "and the article's dev questions; the other third and eval/extra_questions.jsonl "
                               "held aside"}
