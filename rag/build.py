@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,15 +25,16 @@ from .corpus import corpus_files, read_corpus
 from .embed import Encoder
 from .errors import IndexNotReady
 from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
-from .lexical import TRADITIONAL_SHARE, BM25Index, traditional_share
+from .lexical import TRADITIONAL_SHARE, USER_WORDS_FILE, BM25Index, read_user_words, traditional_share, use_words
 
-FORMAT_VERSION = 8  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
-# 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters
+FORMAT_VERSION = 9  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
+# 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters;
+# 9: the corpus's own jieba words (corpus/userdict.txt) kept with the build
 # A corpus of up to this many passages (~1-2 MB of text) has the pinyin of every Chinese stretch
 # stored with its build; above, work and size would grow with the text (bench/RESULTS.md), so only
 # its distinct words are spelled: a name jieba cuts apart is then not found.
 PINYIN_ALL_TEXT = 5_000
-CHUNKER_VERSION = 1  # bump when ingest/chunk output changes for the same files
+CHUNKER_VERSION = 2  # bump when ingest/chunk output changes for the same files (2: every Han block joins lines)
 EXACT_SEARCH_LIMIT = 50_000  # up to this many vectors, exact search is fast enough (bench/scaling.py)
 EMBED_BATCH = 32  # texts per encode call: big enough to batch, small enough for a smooth progress bar
 WAIT_POLL_SECONDS = 1.0  # a build queued behind another says it is still waiting this often
@@ -82,10 +84,11 @@ class BuildReport:
 
 
 def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
-    """sha256 of every readable corpus file (and the glossary), keyed by path relative to the corpus."""
+    """sha256 of every readable corpus file, and of the glossary and the user words (a change to
+    either changes the build), keyed by path relative to the corpus."""
     hashes = {}
-    glossary = corpus_dir / GLOSSARY_FILE
-    for path in corpus_files(corpus_dir) + ([glossary] if glossary.is_file() else []):
+    data = [corpus_dir / name for name in (GLOSSARY_FILE, USER_WORDS_FILE) if (corpus_dir / name).is_file()]
+    for path in corpus_files(corpus_dir) + data:
         try:
             hashes[path.relative_to(corpus_dir).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
@@ -151,7 +154,7 @@ class PreparedBuild:
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray  # of stored_sentences, passage after passage
     bm25: BM25Index
-    glossary: dict[str, dict[str, list[str]]]
+    glossary: dict[str, Any]  # see Snapshot.__init__
     glosses: dict[str, list[str]]
     manifest: dict
     report: BuildReport
@@ -170,7 +173,9 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
     documents, warnings = read_corpus(corpus_dir)
     passages = chunk_corpus(documents, settings.max_chars)
     user_glossary, glossary_warnings = read_glossary(corpus_dir)
-    warnings += glossary_warnings
+    user_words, word_warnings = read_user_words(corpus_dir)
+    warnings += glossary_warnings + word_warnings
+    use_words(user_words)  # before anything is cut into words; questions get them when the build opens
     # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
     texts = [p.text for p in passages] + sentence_texts(passages)
     vectors, embedded = embed_texts(encoder, texts, reuse, progress, embed_many)
@@ -186,6 +191,7 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
     }
     bm25 = BM25Index.build([p.text for p in passages])
     glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages),
+                "words": [list(word) for word in user_words],
                 "spelled": spell_corpus([p.text for p in passages] if len(passages) <= PINYIN_ALL_TEXT
                                         else bm25.vocabulary())}
     report = BuildReport(len(passages), embedded, len(set(texts)) - embedded, time.perf_counter() - started,

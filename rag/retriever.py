@@ -28,7 +28,7 @@ from .config import Settings
 from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError, RagError
-from .lexical import cjk_ratio, in_script, simplified, tokenize
+from .lexical import HAN_RUN, cjk_ratio, in_script, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
     CandidateContext,
@@ -49,7 +49,7 @@ from .scoring import (
 from .stores import Candidates, Snapshot, open_store
 
 # Library messages go to logging: the CLI and the server decide what to show.
-_say = logging.getLogger(__name__).info
+logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
 ZH_SHARE = 0.3  # a question this much Han script is asked in Chinese
@@ -63,7 +63,6 @@ EVIDENCE_MARGIN = 0.5
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
                         r"\u2060-\u2069\ufeff\ud800-\udfff]")
 _PASSAGE_COS, _BM25 = PASSAGE_FEATURES.index("passage_cos"), PASSAGE_FEATURES.index("bm25")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_OR_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9&\-]*|\d+(?:\.\d+)?")
 
 
@@ -224,7 +223,7 @@ class Retriever:
     """Load an index once and answer many questions; picks up a newer index between queries."""
 
     def __init__(self, settings: Settings | None = None, encoder: Encoder | None = None,
-                 auto_build: bool | None = None, progress: Callable[[str], None] = _say):
+                 auto_build: bool | None = None, progress: Callable[[str], None] = logger.info):
         self.settings = settings or Settings.from_env()
         self.encoder = encoder or make_encoder(self.settings, progress)
         self._progress = progress
@@ -304,7 +303,7 @@ class Retriever:
             # Chinese written inside an English question ("What does 传化 do?", or a follow-up
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
-            runs = [simplified(run) for run in _HAN_RUN.findall(text)]
+            runs = [simplified(run) for run in HAN_RUN.findall(text)]
             in_corpus = [idf > 0 for idf in state.idf(own + runs)]  # one look-up for all (a query in Postgres)
             known = [w for w, found in zip(own, in_corpus[: len(own)], strict=True) if found]
             names += [run for run, found in zip(runs, in_corpus[len(own):], strict=True) if found]
@@ -327,7 +326,7 @@ class Retriever:
         if lang == "en":
             units += [[simplified(name).lower()] for name in dict.fromkeys(names + aliases)]
         terms = list(dict.fromkeys(terms))
-        for_model = in_script(text, state.manifest.get("script") == "traditional") if _HAN_RUN.search(text) else text
+        for_model = in_script(text, state.manifest.get("script") == "traditional") if HAN_RUN.search(text) else text
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
                      truncated, unknown_name, absent_share, state, tuple(tuple(u) for u in units), absent,
                      for_model)

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .chunk import has_sentence_end
 from .errors import ModelError
+from .lexical import HAN_RUN
 
 WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
 BACKGROUND_FILE = Path(__file__).parent / "data" / "background.txt"
@@ -52,7 +54,6 @@ _HAS_TIME = re.compile(r"\d{3,4}|世纪|年代|[一二三四五六七八九十\d
 # none of its terms: "Which reporter wrote the article?" (记者) still finds it.
 BOILERPLATE_CHARS = 40
 _BOILERPLATE = re.compile(r"记者|通讯员|编辑|责编|摄影?|来源|供图|本报|新华社|^\W*\d{4}年\d{1,2}月\d{1,2}日\W*$")
-_SENTENCE_END = re.compile(r"[。！？!?；;…]|\.\s|\.$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def background_texts(path: Path = BACKGROUND_FILE) -> tuple[list[str], str]:
 def is_boilerplate(text: str) -> bool:
     """A byline, photo credit or dateline rather than content."""
     text = text.strip()
-    return len(text) <= BOILERPLATE_CHARS and (bool(_BOILERPLATE.search(text)) or not _SENTENCE_END.search(text))
+    return len(text) <= BOILERPLATE_CHARS and (bool(_BOILERPLATE.search(text)) or not has_sentence_end(text))
 
 
 def weighted_share(lowered: Sequence[str], weights: dict[str, float]) -> np.ndarray:
@@ -200,7 +201,7 @@ def character_weights(question: str, texts: Sequence[str]) -> dict[str, float]:
     Word segmentation splits the same name differently in question and text; characters
     do not, which is why character matching is strong for Chinese questions.
     """
-    han = re.findall(r"[\u4e00-\u9fff]+", question)
+    han = HAN_RUN.findall(question)
     grams = {run[i : i + 2] for run in han for i in range(len(run) - 1)} | {c for run in han for c in run}
     if not grams:
         return {}

@@ -14,6 +14,7 @@ from rag.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "ai-plus-manufacturing.md"
 GLOSSARY = ROOT / "corpus" / "glossary.tsv"  # the article's English names (Transfar = 传化 ...)
+USER_WORDS = ROOT / "corpus" / "userdict.txt"  # the article's names, as jieba words
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 DEV_QUESTIONS = SHARED_DEV if SHARED_DEV.exists() else ROOT / "eval" / "dev_questions.jsonl"
 
@@ -56,6 +57,7 @@ def corpus_dir(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(ARTICLE, corpus / ARTICLE.name)
+    shutil.copy(USER_WORDS, corpus / USER_WORDS.name)
     return corpus
 
 
@@ -71,6 +73,7 @@ def real_settings(tmp_path_factory):
     (base / "corpus").mkdir()
     shutil.copy(ARTICLE, base / "corpus" / ARTICLE.name)
     shutil.copy(GLOSSARY, base / "corpus" / GLOSSARY.name)
+    shutil.copy(USER_WORDS, base / "corpus" / USER_WORDS.name)
     return Settings.from_env(corpus_dir=base / "corpus", index_dir=base / "index")
 
 

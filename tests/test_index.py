@@ -22,7 +22,7 @@ def test_build_and_load_round_trip(settings, fake_encoder):
     manifest = index.manifest
     assert manifest["model"] == fake_encoder.name and manifest["dim"] == 64
     assert manifest["chunker"]["max_chars"] == 600
-    assert list(manifest["corpus"]) == ["ai-plus-manufacturing.md"]
+    assert list(manifest["corpus"]) == ["ai-plus-manufacturing.md", "userdict.txt"]  # (the words change builds)
     lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
     assert not list(settings.index_dir.rglob("*.pkl")) and not list(settings.index_dir.rglob("*.pickle"))
@@ -299,3 +299,23 @@ def test_a_failed_rebuild_answers_from_the_live_build(settings, fake_encoder, mo
 
     with pytest.raises(IndexNotReady, match="no space left"):
         Retriever(settings, AnotherModel(), progress=said.append).search("孙华芹", 3)
+
+
+def test_the_corpus_words_are_kept_with_the_build_and_cut_questions_as_its_text(settings, fake_encoder):
+    """corpus/userdict.txt belongs to one corpus: recorded in its build, given to jieba when the build
+    opens (in a process that never read the file), and an edit to it makes the build stale."""
+    import subprocess
+    import sys
+
+    (settings.corpus_dir / "userdict.txt").write_text("# the corpus's words\n智造云脑 5 n\n", "utf-8")
+    build_index(settings, fake_encoder)
+    assert ["智造云脑", 5, "n"] in load_index(settings.index_dir).glossary["words"]
+    code = ("from pathlib import Path; from rag.lexical import tokenize; "
+            "from rag.stores.local import LocalSnapshot, load_index; "
+            "assert '智造云脑' not in tokenize('智造云脑是什么'); "
+            f"LocalSnapshot(load_index(Path({str(settings.index_dir)!r}))); "
+            "assert '智造云脑' in tokenize('智造云脑是什么'), tokenize('智造云脑是什么')")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    (settings.corpus_dir / "userdict.txt").write_text("智造云脑 5 n\n戊己庚辛 5 n\n", "utf-8")
+    reasons = open_store(settings).stale_reasons(load_index(settings.index_dir).manifest, FakeEncoder.name)
+    assert reasons == ["corpus changed: userdict.txt"]

@@ -6,7 +6,9 @@ document holding <script> is shown, never run; Gradio's sanitiser is a second gu
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hmac
 import html
 import logging
 import os
@@ -338,9 +340,6 @@ class SlowLogin:
         self._lock: Any = None  # an asyncio.Lock, made on the event loop that checks
 
     async def check(self, user: str, password: str) -> bool:
-        import asyncio
-        import hmac
-
         ok = hmac.compare_digest(f"{user}\0{password}".encode(), "\0".join(self._credentials).encode())
         if ok:
             self._failures = 0

@@ -24,7 +24,7 @@ from ..build import BuildReport, EmbedMany, Note, Progress, corpus_hashes, stale
 from ..chunk import Passage
 from ..config import Settings
 from ..embed import Encoder
-from ..lexical import simplified
+from ..lexical import simplified, use_words
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 MAX_FOLDED = 200_000  # passages whose folded text a snapshot remembers (~100 MB of text at most)
@@ -33,11 +33,16 @@ MAX_FOLDED = 200_000  # passages whose folded text a snapshot remembers (~100 MB
 class Snapshot(ABC):
     """One build of a store, read-only. Subclasses fetch; this class holds what all share."""
 
-    name: str  # the build's name: a new name means a new build went live
-    manifest: dict
     size: int  # passages
-    glossary: dict[str, dict[str, list[str]]]
-    dictionary: Dictionary
+
+    def __init__(self, name: str, manifest: dict, glossary: dict, glosses: dict[str, list[str]]):
+        self.name = name  # the build's name: a new name means a new build went live
+        self.manifest = manifest
+        # "names" (user's glossary) and "aliases" (the text's): English -> Chinese; "spelled": pinyin ->
+        # the corpus's Chinese; "words": the corpus's own jieba words (corpus/userdict.txt)
+        self.glossary = glossary
+        self.dictionary = Dictionary(glosses)  # CC-CEDICT English -> the corpus's Chinese words
+        use_words(glossary.get("words", []))  # a question is cut into words as the build's text was
 
     @cached_property
     def names(self) -> PinyinNames:

@@ -35,7 +35,6 @@ import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ..bridge import Dictionary
 from ..build import (
     FORMAT_VERSION,
     HNSW_EF_CONSTRUCTION,
@@ -73,7 +72,7 @@ class Index:
     passage_vectors: Any  # a faiss.Index
     sentence_vectors: Any  # a faiss.Index over the sentences of multi-sentence passages (stored_sentences)
     bm25: BM25Index
-    glossary: dict[str, dict[str, list[str]]]  # "names" (user's glossary), "aliases" (text's), "spelled" (pinyin)
+    glossary: dict[str, Any]  # see Snapshot.__init__
     glosses: dict[str, list[str]]  # CC-CEDICT English -> the corpus's Chinese words (bridge.corpus_glosses)
     manifest: dict
     path: Path
@@ -261,13 +260,10 @@ class LocalSnapshot(Snapshot):
     """A build in the local folder, loaded whole into memory."""
 
     def __init__(self, index: Index):
+        super().__init__(index.path.name, index.manifest, index.glossary, index.glosses)
         self.index = index
-        self.name = index.path.name
-        self.manifest = index.manifest
         self.passages = index.passages
         self.size = len(index.passages)
-        self.glossary = index.glossary
-        self.dictionary = Dictionary(index.glosses)
         # once per build, not per question
         self.spans = [sentence_offsets(p) for p in self.passages]
         self.boilerplate = np.array([is_boilerplate(p.text) for p in self.passages], np.float32)

@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..bridge import Dictionary
 from ..build import (
     FORMAT_VERSION,
     HNSW_EF_CONSTRUCTION,
@@ -69,6 +68,7 @@ from ..lexical import bm25_idf
 from ..scoring import is_boilerplate
 from .base import CANDIDATES, Candidates, Snapshot, Store
 
+logger = logging.getLogger(__name__)
 DUPLICATE = "the same text is already in the store as"
 # How long a question may wait for PostgreSQL before it is told it is unreachable: a few seconds,
 # not the pool's 30 (with 4 worker slots, users queued behind questions that could not be answered).
@@ -231,8 +231,8 @@ class PgSnapshot(Snapshot):
     """One build in PostgreSQL: questions fetch only their candidates."""
 
     def __init__(self, store: PostgresStore, name: str, manifest: dict, glossary: dict, glosses: dict):
-        self.store, self.name, self.manifest, self.glossary = store, name, manifest, glossary
-        self.dictionary = Dictionary(glosses)
+        super().__init__(name, manifest, glossary, glosses)
+        self.store = store
         self.size = int(manifest["passages"])
         self._t = lambda table: store.tables(table, name)
 
@@ -461,7 +461,7 @@ def _change_synced(corpus_dir: Path, key: str, change: Callable[[dict[str, str]]
                 json.dump(everything, f, ensure_ascii=False, indent=1, sort_keys=True)
             os.replace(tmp, path)
         except OSError as exc:
-            logging.getLogger(__name__).warning("warning: could not record what %s last synced with the store "
+            logger.warning("warning: could not record what %s last synced with the store "
                                                 "(%s)", corpus_dir, exc.strerror or exc)
 
 

@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def article_corpus(base: Path) -> Path:
-    """base/corpus holding a copy of the article; returns base."""
+    """base/corpus holding a copy of the article and its data files; returns base."""
     (base / "corpus").mkdir()
     shutil.copy(ROOT / "corpus" / "ai-plus-manufacturing.md", base / "corpus")
-    shutil.copy(ROOT / "corpus" / "glossary.tsv", base / "corpus")
+    for data in ("glossary.tsv", "userdict.txt", "examples.txt"):  # the article's data files, as corpus/ has
+        shutil.copy(ROOT / "corpus" / data, base / "corpus")
     return base
 
 
