@@ -250,7 +250,7 @@ def scaling() -> list[str]:
         lines.append(f"| {r['n']:,} | {r['flat_ms']:.2f} | {r['flat_peak_rss_mb']} | {r['hnsw_build_s']} | "
                      + " | ".join(cells) + f" | {r['hnsw_peak_rss_mb']} |")
     return lines + ["", "The index switches from exact to HNSW (efSearch 128) above 50,000 vectors "
-                    "(`rag/index.py`, `EXACT_SEARCH_LIMIT`; override with `rag index --faiss` or `RAG_FAISS`).", ""]
+                    "(`rag/build.py`, `EXACT_SEARCH_LIMIT`; override with `rag index --faiss` or `RAG_FAISS`).", ""]
 
 
 def load_section() -> list[str]:

@@ -153,7 +153,8 @@ def test_links_to_files_outside_the_corpus_are_skipped(settings, fake_encoder, t
     assert sum("secret.md is a link to a file outside" in w for w in report.warnings) == 1, report.warnings
     texts = "".join(p.text for p in load_index(settings.index_dir).passages)
     assert "hunter2" not in texts and "swordfish" not in texts and "链接指向语料里的文件" in texts
-    assert set(corpus_hashes(settings.corpus_dir)) == {"ai-plus-manufacturing.md", "alias.md", "inside.md"}
+    assert set(corpus_hashes(settings.corpus_dir)) == {"ai-plus-manufacturing.md", "alias.md", "inside.md",
+                                                       "userdict.txt"}
 
 
 def _break_passages(build):
