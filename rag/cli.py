@@ -161,6 +161,11 @@ def _print_metrics(label: str, m: dict) -> None:
     if "evidence@1" in m and label.split()[0] not in ("e5", "bm25"):
         line += (f"  evidence@1 {m['evidence@1']:.3f} (right passage: {m['evidence@1_right_passage']:.3f})"
                  f"  refused {m['refused_share']:.3f}")
+        if "gloss" in m:
+            g = m["gloss"]
+            line += (f"  glossed {g['glossed_share']:.3f} of {g['content_words']} words (whole words "
+                     f"{g['whole_word_share']:.3f}), the question's own words "
+                     f"shown {g['asked_shown_share']:.3f} of {g['asked_words']} ({g['questions']} answers)")
         if "off_corpus" in m:
             line += f"  off-corpus recognised {m['off_corpus']['recognised_share']:.3f} (n={m['off_corpus']['n']})"
     print(line)

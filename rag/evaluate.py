@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .answer import answer
+from .answer import Answer, answer
 from .errors import RagError
 from .lexical import tokenize
 from .retriever import Hit, Retriever
@@ -33,6 +33,9 @@ class Report:
     refused: dict[str, bool] = field(default_factory=dict)  # answered=False
     evidence: dict[str, bool] = field(default_factory=dict)  # top-1 evidence sentence holds the answer
     unanswerable: set[str] = field(default_factory=set)
+    # the reading aid over quoted evidence, English questions answered (Answer.gloss): Chinese content
+    # words, those with an English gloss; words the question reached, those shown in its own words
+    glossed: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
 
     def record(self, question: dict, hits: list[Hit], refused: bool) -> None:
         """One question's outcome: where its first right passage ranks, and whether it was refused."""
@@ -61,6 +64,12 @@ class Report:
         out["evidence@1_right_passage"] = ratio(sum(self.evidence[i] for i in right), len(right))
         out["wrongly_refused"] = sum(1 for i in answerable if self.refused[i])
         out["refused_share"] = ratio(out["wrongly_refused"], n)
+        counted = [self.glossed[i] for i in ids if i in self.glossed]
+        if counted:
+            words, glossed, whole, asked, shown = (sum(c[j] for c in counted) for j in range(5))
+            out["gloss"] = {"questions": len(counted), "content_words": words, "glossed_share": ratio(glossed, words),
+                            "whole_word_share": ratio(whole, words), "asked_words": asked,
+                            "asked_shown_share": ratio(shown, asked)}
         if off:
             out["off_corpus"] = {"n": len(off), "recognised": sum(self.refused[i] for i in off),
                                  "recognised_share": ratio(sum(self.refused[i] for i in off), len(off))}
@@ -124,7 +133,20 @@ def evaluate(retriever: Retriever, questions: list[dict]) -> Report:
     for q in questions:
         result = answer(retriever, q["q"], SEARCH_DEPTH, history=q.get("history") or None)
         report.record(q, result.hits, refused=not result.answered)
+        if result.lang == "en" and result.quoted:
+            report.glossed[q["id"]] = gloss_counts(result)
     return report
+
+
+def gloss_counts(result: Answer) -> tuple[int, int, int, int, int]:
+    """(Chinese content words, those glossed in English, those read as whole words rather than in
+    parts, words the question reached, those shown in the question's own words) over an answer's
+    quoted evidence."""
+    asked = dict(result.asked)
+    words = [w for hit in result.quoted for w in result.gloss(hit) if w.is_content]
+    reached = [w for w in words if w.text in asked]
+    return (len(words), sum(bool(w.english) for w in words), sum(w.whole for w in words), len(reached),
+            sum(w.english == asked[w.text] for w in reached))
 
 
 def baseline_report(retriever: Retriever, questions: list[dict], method: str) -> Report:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import glossary
-from .bridge import EN_STOPWORDS
+from .bridge import ABBREVIATIONS, EN_STOPWORDS
 from .build import model_and_chunker_reasons
 from .chunk import Passage
 from .config import Settings
@@ -135,6 +135,17 @@ def _has_unknown_name(text: str, found_a_name: bool, reached: set[str]) -> bool:
                for w in re.findall(r"(?<=\s)[A-Z][a-z]+", text))
 
 
+def _as_written(question: str, words: str) -> str:
+    """``words`` (lower-cased, as a glossary or the dictionary keeps them) as the question wrote them,
+    or the abbreviation it wrote for them ("SMEs" for "small and medium enterprise")."""
+    spellings = [words] + [short for short, long in ABBREVIATIONS.items() if long == words]
+    for spelling in spellings:
+        found = re.search(r"\s+".join(map(re.escape, spelling.split())) + r"s?\b", question, re.IGNORECASE)
+        if found:
+            return found.group(0)
+    return words
+
+
 def _han_source(query: Query) -> str:
     """The Chinese text the character weights come from: the question's own for a Chinese
     question; for an English one, which has few or no Han characters, the Chinese terms the
@@ -165,6 +176,9 @@ class Query:
     units: tuple[tuple[str, ...], ...] = ()
     missing_units: int = 0
     for_model: str = ""  # the text e5 reads: Chinese in the corpus's script (lexical.in_script)
+    # English: the corpus's Chinese words (simplified) the question reached, each with the question's
+    # own words for it ("中小企业" -> "SMEs", "孙华芹" -> "Sun Huaqin"), for the reading aid (gloss.py)
+    asked: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,8 +306,10 @@ class Retriever:
         named = glossary.matched(text, state.glossary["names"])
         aliased = glossary.matched(text, state.glossary["aliases"])
         names = glossary.chinese(named, state.glossary["names"])
-        pinyin_names = state.names.find(text) if re.search("[A-Za-z]", text) else []  # only romanised words spell one
+        spelled = state.names.spelled_as(text) if re.search("[A-Za-z]", text) else {}  # only romanised words spell one
+        pinyin_names = list(spelled)
         names += pinyin_names
+        asked: dict[str, str] = {}
         if cjk_ratio(text) >= ZH_SHARE:
             lang, terms = "zh", tokenize(text)
             units = [[t] for t in terms]
@@ -320,6 +336,11 @@ class Retriever:
             # what the question asks about, one unit per English word or phrase (any of its Chinese
             # words will do) and per Latin token; the words that spelled a name are the name's unit
             units = [found for phrase, found in groups if not set(phrase.split()) <= name_words] + [[w] for w in known]
+            pairs = [(zh, english) for english in named for zh in state.glossary["names"][english]]
+            pairs += [(zh, english) for english in aliased for zh in state.glossary["aliases"][english]]
+            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in groups for zh in found]
+            for zh, english in pairs:
+                asked.setdefault(simplified(zh), _as_written(text, english))
         aliases = glossary.chinese(aliased, state.glossary["aliases"])
         for word in names + aliases:
             terms += tokenize(word)
@@ -329,7 +350,7 @@ class Retriever:
         for_model = in_script(text, state.manifest.get("script") == "traditional") if HAN_RUN.search(text) else text
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
                      truncated, unknown_name, absent_share, state, tuple(tuple(u) for u in units), absent,
-                     for_model)
+                     for_model, tuple(asked.items()))
 
     def background(self) -> np.ndarray:
         """The mean vector of the background paragraphs: shipped for the model the weights were

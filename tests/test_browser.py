@@ -70,6 +70,30 @@ def test_english_question_cites_and_highlights_sun_huaqin(page):
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
+def test_an_english_reader_can_read_the_quoted_chinese(page):
+    """The reading aid: 孙华芹 shown as the question spelled it, any word's pinyin and English on
+    hover, and the word-by-word line behind its toggle."""
+    _ask(page, "What did Sun Huaqin propose for SMEs?")
+    page.wait_for_function("[...document.querySelectorAll('#chat [data-testid=bot]')].pop()"
+                           "?.querySelector('.evidence .w.asked') != null", timeout=60_000)
+    evidence = _last_reply(page).locator(".evidence")
+    name = evidence.locator(".w.asked", has_text="孙华芹").first
+    assert name.is_visible()
+    assert evidence.locator(".gl", has_text="(Sun Huaqin)").first.is_visible()
+    assert evidence.locator(".gl", has_text="(SMEs)").count() >= 1  # 中小企业 = the question's "SMEs"
+    word = evidence.locator(".w", has_text="政府").first
+    tip = word.locator(".tip")
+    assert not tip.is_visible()
+    word.hover()
+    tip.wait_for(state="visible", timeout=5_000)
+    assert "zhèng fǔ" in tip.inner_text() and "government" in tip.inner_text()
+    line = evidence.locator(".wordbyword p")
+    assert not line.is_visible()
+    evidence.locator(".wordbyword summary").click()
+    line.wait_for(state="visible", timeout=5_000)
+    assert "Sun Huaqin" in line.inner_text() and "government" in line.inner_text()
+
+
 def test_example_question_click(page):
     before = page.locator("#chat .message-row, #chat [data-testid='bot']").count()
     page.click("#example-1")  # 孙华芹对中小企业提出了什么建议？

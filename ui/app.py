@@ -27,6 +27,7 @@ from rag.errors import RagError
 from rag.examples import MAX_EXAMPLES, corpus_examples, page_title
 from rag.followup import MAX_HISTORY
 from rag.formats import SUPPORTED_SUFFIXES
+from rag.gloss import Word, gloss, word_by_word
 from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,14 @@ _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\\`*_[](){}!#|~$+-.:"})
 CSS = """
 .evidence mark, .passage mark { background: #fde68a; padding: 0 2px; border-radius: 3px; }
 .cite { color: #2563eb; font-weight: 600; }
+.w { border-bottom: 1px dotted #9ca3af; cursor: help; position: relative; }
+.w.asked { border-bottom: 2px solid #2563eb; }
+.w .tip { display: none; }
+.w:hover .tip, .w:focus .tip { display: block; position: absolute; left: 0; top: 1.6em; z-index: 10;
+  background: #111827; color: #f9fafb; padding: 4px 8px; border-radius: 4px; font-size: 0.85em;
+  white-space: nowrap; font-weight: normal; }
+.gl { color: #2563eb; font-size: 0.85em; }
+.wordbyword summary { color: #6b7280; font-size: 0.9em; cursor: pointer; }
 .lowconf { color: #b45309; }
 .where { color: #6b7280; font-size: 0.9em; }
 """
@@ -80,6 +89,32 @@ def _evidence(hit: Hit) -> str:
     return " … ".join(html.escape(p.text_at(a, b)) for a, b in sorted(hit.evidence_spans))
 
 
+def _glossed_word(word: Word) -> str:
+    """One word of quoted Chinese: its pinyin and English on hover or tap (focus); a word the
+    question reached is underlined and followed by the question's own words for it."""
+    if not word.pinyin:
+        return html.escape(word.text)
+    meaning = word.asked or word.name or "; ".join(word.senses)
+    tip = f"{word.pinyin} · {meaning}" if meaning else word.pinyin
+    css = "w asked" if word.asked else "w"
+    # the tip is a hidden child shown by CSS: the page's sanitiser keeps classes, not data attributes
+    shown = (f"<span class='{css}' tabindex='0'>{html.escape(word.text)}"
+             f"<span class='tip'>{html.escape(tip)}</span></span>")
+    return shown + (f"<span class='gl'> ({html.escape(word.asked)})</span>" if word.asked else "")
+
+
+def _glossed_evidence(result: Answer, hit: Hit) -> tuple[str, str]:
+    """The evidence sentences as HTML with the reading aid (rag/gloss.py), and their word-by-word
+    English line."""
+    p, asked, names = hit.passage, dict(result.asked), dict(result.names)
+    quoted, lines = [], []
+    for a, b in sorted(hit.evidence_spans):
+        words = gloss(p.text_at(a, b), a, asked, names)
+        quoted.append("".join(_glossed_word(w) for w in words))
+        lines.append(word_by_word(words))
+    return " … ".join(quoted), " … ".join(lines)
+
+
 def as_text(text: str) -> str:
     """User text for a Markdown-rendering component: shown exactly as written, its HTML and Markdown
     inert (``![x](http://…)`` is shown, never fetched; a URL is text, not a link)."""
@@ -98,7 +133,15 @@ def render_answer(result: Answer) -> str:
     parts = [f"<p><em>{html.escape(note)}</em></p>" for note in result.notes]
     if result.understood_as:
         parts.append(f"<p class='where'>understood as: {as_text(result.understood_as)}</p>")
-    if result.answered:
+    if result.answered and result.lang == "en":
+        # an English reader: every Chinese word can be read (hover or tap), and a line word by word
+        glossed = [(_glossed_evidence(result, h), h.rank) for h in result.quoted]
+        quotes = " ".join(f"“{html_}” <span class='cite'>[{rank}]</span>" for (html_, _), rank in glossed)
+        lines = "<br>".join(f"[{rank}] {html.escape(line)}" for (_, line), rank in glossed)
+        parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark>"
+                     f"{_terms_in(result.quoted[0], result.terms)}"
+                     f"<details class='wordbyword'><summary>word by word</summary><p>{lines}</p></details></div>")
+    elif result.answered:
         quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>" for h in result.quoted)
         parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark>"
                      f"{_terms_in(result.quoted[0], result.terms)}</div>")
