@@ -69,6 +69,7 @@ def citation(hit) -> str:
 
 
 def print_answer(result) -> None:
+    from .gloss import word_by_word
     if result.understood_as:
         print(f"understood as: {result.understood_as}")
     for note in result.notes:
@@ -77,8 +78,11 @@ def print_answer(result) -> None:
         print(f"The text does not say (confidence {result.confidence:.2f}). Closest passages:\n")
     else:
         print(f"confidence {result.confidence:.2f}\n")
+    quoted = {hit.rank for hit in result.quoted}
     for hit in result.hits:
         evidence = f"\n    evidence: {hit.evidence}" if result.answered else ""
+        if hit.rank in quoted and result.lang == "en":  # an English reader: the quote word by word
+            evidence += f"\n    word by word: {word_by_word(result.gloss(hit))}"
         print(f"[{hit.rank}] {hit.score:.3f}  {citation(hit)}{evidence}\n    {hit.text}\n")
 
 

@@ -185,6 +185,16 @@ def _jieba_cut(posseg, text: str, begin: int, end: int) -> list[tuple[int, int, 
     return out
 
 
+_SMALL_WORDS = frozenset({"of", "and", "the", "for", "in", "on", "at", "to", "de", "a", "an"})
+
+
+def _capitalised(word: str) -> str:
+    """A word of a name as names are written: short ones are acronyms ("npc" -> "NPC")."""
+    if len(word) <= 3 and word not in _SMALL_WORDS and word.isalpha():
+        return word.upper()
+    return word if word in _SMALL_WORDS else word.capitalize()
+
+
 def english_names(glossary: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """The user's glossary (English, lower-cased -> the text's Chinese) turned round: simplified
     Chinese -> the English name, capitalised, with the letters the Chinese itself writes ("SK")."""
@@ -192,7 +202,7 @@ def english_names(glossary: Mapping[str, Sequence[str]]) -> dict[str, str]:
     for english, chinese in glossary.items():
         for zh in chinese:
             latin = {w.lower(): w for w in re.findall(r"[A-Za-z]+", zh)}
-            out[simplified(zh)] = " ".join(latin.get(w, w.capitalize()) for w in english.split())
+            out[simplified(zh)] = " ".join(latin.get(w, _capitalised(w)) for w in english.split())
     return out
 
 

@@ -40,8 +40,10 @@ def test_a_name_the_dictionary_lacks_is_spelled_and_a_traditional_text_read_as_s
 
 
 def test_the_users_glossary_names_keep_the_texts_own_letters():
-    names = english_names({"sk hynix": ["SK海力士"], "transfar group": ["传化集团"]})
-    assert names == {"SK海力士": "SK Hynix", "传化集团": "Transfar Group"}
+    names = english_names({"sk hynix": ["SK海力士"], "transfar group": ["传化集团"], "npc": ["全国人大"],
+                           "ministry of industry": ["工信部"]})
+    assert names == {"SK海力士": "SK Hynix", "传化集团": "Transfar Group", "全国人大": "NPC",
+                     "工信部": "Ministry of Industry"}
     words = {w.text: w for w in gloss("传化集团发布了大模型。", names=names)}
     assert words["传化集团"].english == "Transfar Group" and not words["传化集团"].asked
 
