@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .chunk import MAX_CHARS
+from .errors import RagError
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+# The collection that is corpus/, index/ and schema rag, as before collections existed.
+DEFAULT_COLLECTION = "default"
+# A collection's name is part of a folder's and a Postgres schema's name: lower-case letters, digits, _.
+COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,39}")
+COLLECTIONS_DIR = "collections"
 
 
 def _default_cache() -> Path:
@@ -31,6 +38,7 @@ class Settings:
     faiss_kind: str = "auto"  # "auto" (exact up to EXACT_SEARCH_LIMIT passages, then HNSW), "flat", "hnsw"
     store: str = "local"  # "local" (index_dir), a postgresql://… URL (shared), or any registered store (stores/)
     store_schema: str = "rag"  # the Postgres schema holding one corpus and its builds
+    collection: str = DEFAULT_COLLECTION  # which corpus and index ("knowledge base"): see in_collection
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -46,6 +54,7 @@ class Settings:
             "encoder": os.environ.get("RAG_ENCODER"),
             "store": os.environ.get("RAG_STORE"),
             "store_schema": os.environ.get("RAG_STORE_SCHEMA"),
+            "collection": os.environ.get("RAG_COLLECTION"),
         }
         values: dict[str, object] = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -56,7 +65,25 @@ class Settings:
             values["threads"] = int(str(values["threads"]))
         if isinstance(values.get("quantize"), str):
             values["quantize"] = str(values["quantize"]).lower() in ("1", "int8", "true", "yes")
-        return replace(cls(), **values)  # type: ignore[arg-type]
+        collection = str(values.pop("collection", DEFAULT_COLLECTION))
+        return replace(cls(), **values).in_collection(collection)  # type: ignore[arg-type]
+
+    def in_collection(self, name: str) -> Settings:
+        """These settings (the default collection's) for collection ``name``: its corpus is
+        ``collections/NAME/corpus`` beside the corpus folder, its index ``collections/NAME/index`` beside
+        the index folder, its Postgres schema ``<schema>_NAME``. Never inside the default corpus
+        folder, which is read recursively: no collection's documents are read as another's."""
+        if name == DEFAULT_COLLECTION:
+            return self
+        if self.collection != DEFAULT_COLLECTION:
+            raise RagError(f"settings of collection {self.collection} cannot be moved to another collection")
+        if not isinstance(name, str) or not COLLECTION_NAME.fullmatch(name):
+            raise RagError(f"collection name {str(name)[:40]!r}: use 1 to 40 lower-case letters, digits and _, "
+                           "starting with a letter or digit")
+        return replace(self, collection=name,
+                       corpus_dir=self.corpus_dir.parent / COLLECTIONS_DIR / name / "corpus",
+                       index_dir=self.index_dir.parent / COLLECTIONS_DIR / name / "index",
+                       store_schema=f"{self.store_schema}_{name}")
 
     @property
     def model_id(self) -> str:

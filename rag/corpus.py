@@ -78,7 +78,7 @@ def _write_new(corpus_dir: Path, name: str, data: bytes, reserve: Reserve | None
     raise CorpusError(f"too many documents named {name}: choose another title")
 
 
-def _already_there(corpus_dir: Path, data: bytes) -> Path | None:
+def already_there(corpus_dir: Path, data: bytes) -> Path | None:
     """A corpus file with exactly these bytes, if there is one."""
     digest = hashlib.sha256(data).digest()
     size = len(data)
@@ -96,7 +96,7 @@ def _save(corpus_dir: Path, name: str, data: bytes, reserve: Reserve | None = No
     total = sum(p.stat().st_size for p in corpus_dir.rglob("*") if p.is_file())
     if total + len(data) > MAX_CORPUS_BYTES:
         raise CorpusError(f"the corpus would grow past {MAX_CORPUS_BYTES >> 20} MB: remove documents first")
-    if (same := _already_there(corpus_dir, data)) is not None:
+    if (same := already_there(corpus_dir, data)) is not None:
         raise CorpusError(f"this text is already in the corpus as {same.relative_to(corpus_dir).as_posix()}")
     return _write_new(corpus_dir, name, data, reserve)
 
@@ -109,8 +109,8 @@ def _check_text(raw: str, label: str) -> None:
         raise CorpusError(f"{label} has no text to index")
 
 
-def add_text(corpus_dir: Path, title: str, text: str, reserve: Reserve | None = None) -> Path:
-    """Save pasted text as a Markdown document titled ``title``; returns its path. ``reserve``: see _write_new."""
+def text_document(title: str, text: str) -> tuple[str, bytes]:
+    """Pasted text as a checked Markdown document titled ``title``: (its safe name, its bytes)."""
     title = " ".join((title or "").split())
     if not title:
         raise CorpusError("give the text a title")
@@ -120,12 +120,11 @@ def add_text(corpus_dir: Path, title: str, text: str, reserve: Reserve | None = 
     if len(body.encode("utf-8")) > MAX_UPLOAD_BYTES:
         raise CorpusError(f"the text is larger than {MAX_UPLOAD_BYTES >> 20} MB")
     _check_text(body, title)
-    return _save(corpus_dir, safe_name(title), body.encode("utf-8"), reserve)
+    return safe_name(title), body.encode("utf-8")
 
 
-def add_file(corpus_dir: Path, source: Path, name: str | None = None, reserve: Reserve | None = None) -> Path:
-    """Copy a supported file (at most 10 MB) into the corpus after checking it reads; returns its new path.
-    ``reserve``: see _write_new."""
+def file_document(source: Path, name: str | None = None) -> tuple[str, bytes]:
+    """A supported file (at most 10 MB), checked to read as ``name`` says: (its safe name, its bytes)."""
     name = name or source.name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -136,7 +135,18 @@ def add_file(corpus_dir: Path, source: Path, name: str | None = None, reserve: R
     # an upload's temporary file may have another suffix: read it as the name says
     raw, data = extract_text(source, Path(name).name, suffix)
     _check_text(raw, Path(name).name)
-    return _save(corpus_dir, safe_name(name, suffix), data, reserve)
+    return safe_name(name, suffix), data
+
+
+def add_text(corpus_dir: Path, title: str, text: str, reserve: Reserve | None = None) -> Path:
+    """Save pasted text as a Markdown document titled ``title``; returns its path. ``reserve``: see _write_new."""
+    return _save(corpus_dir, *text_document(title, text), reserve)
+
+
+def add_file(corpus_dir: Path, source: Path, name: str | None = None, reserve: Reserve | None = None) -> Path:
+    """Copy a supported file (at most 10 MB) into the corpus after checking it reads; returns its new path.
+    ``reserve``: see _write_new."""
+    return _save(corpus_dir, *file_document(source, name), reserve)
 
 
 def _scan(corpus_dir: Path) -> tuple[list[Path], list[Path]]:

@@ -19,3 +19,7 @@ class IndexNotReady(RagError):
 
 class QuestionError(RagError):
     """The question cannot be answered as asked (e.g. it is empty)."""
+
+
+class DocumentNotFound(CorpusError):
+    """No document of that name in the corpus (or the store)."""

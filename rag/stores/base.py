@@ -11,10 +11,14 @@ Stores are chosen by ``Settings.store`` through the registry in ``rag/stores/__i
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -23,7 +27,9 @@ from ..bridge import Dictionary, PinyinNames
 from ..build import BuildReport, EmbedMany, Note, Progress, corpus_hashes, stale_reasons
 from ..chunk import Passage
 from ..config import Settings
+from ..corpus import already_there, corpus_files
 from ..embed import Encoder
+from ..errors import CorpusError, DocumentNotFound
 from ..lexical import simplified, use_words
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
@@ -151,3 +157,53 @@ class Store(ABC):
     def close(self) -> None:
         """Let go of connections (a store is usable again after it)."""
         return None  # a store without connections holds nothing to let go
+
+    # -- the documents the next build reads (here: the corpus folder's files) ---------------------
+    def document_names(self) -> list[str]:
+        """The documents the next build reads, by name (their path in the corpus, "/" between folders)."""
+        corpus_dir = self.settings.corpus_dir
+        try:
+            return [p.relative_to(corpus_dir).as_posix() for p in corpus_files(corpus_dir)]
+        except CorpusError:  # no folder, or nothing in it
+            return []
+
+    def _document_path(self, name: str) -> Path:
+        if name not in self.document_names():  # only a document's own name: never a path elsewhere
+            raise DocumentNotFound(f"no document named {name!r} in {self.settings.corpus_dir}")
+        return self.settings.corpus_dir / name
+
+    def read_document(self, name: str) -> bytes:
+        """Document ``name``'s bytes; DocumentNotFound if there is none."""
+        return self._document_path(name).read_bytes()
+
+    def take_document(self, name: str) -> bytes:
+        """Take document ``name`` out of what the next build reads; its bytes (for ``put_document``
+        to bring it back if that build fails). DocumentNotFound if there is none."""
+        path = self._document_path(name)
+        data = path.read_bytes()
+        path.unlink()
+        return data
+
+    def put_document(self, name: str, data: bytes) -> None:
+        """Make document ``name`` hold ``data`` for the next build: a replacement, or a removal taken
+        back. Written whole or not at all (a reader never sees half a document)."""
+        path = self.settings.corpus_dir / name
+        same = already_there(self.settings.corpus_dir, data)
+        if same is not None and same.resolve() != path.resolve():
+            raise CorpusError(f"this text is already in the corpus as "
+                              f"{same.relative_to(self.settings.corpus_dir).as_posix()}")
+        write_whole(path, data)
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: the old or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".rag-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise CorpusError(f"cannot write {path.name} ({exc.strerror}): free some space and try again") from exc

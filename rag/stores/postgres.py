@@ -63,10 +63,10 @@ from ..chunk import Passage
 from ..config import Settings
 from ..corpus import corpus_files
 from ..embed import Encoder
-from ..errors import CorpusError, IndexNotReady, RagError
+from ..errors import CorpusError, DocumentNotFound, IndexNotReady, RagError
 from ..lexical import bm25_idf
 from ..scoring import is_boilerplate
-from .base import CANDIDATES, Candidates, Snapshot, Store
+from .base import CANDIDATES, Candidates, Snapshot, Store, write_whole
 
 logger = logging.getLogger(__name__)
 DUPLICATE = "the same text is already in the store as"
@@ -220,6 +220,23 @@ class PostgresStore(Store):
 
     def unreserve(self, name: str, data: bytes) -> None:
         unreserve_document(self.settings, name, data)
+
+    def document_names(self) -> list[str]:
+        with self.cursor() as cur:
+            return [r[0] for r in cur.execute(f"SELECT path FROM {self.tables('documents')} ORDER BY path")]
+
+    def read_document(self, name: str) -> bytes:
+        with self.cursor() as cur:
+            row = cur.execute(f"SELECT data FROM {self.tables('documents')} WHERE path = %s", (name,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"no document named {name!r} in {self.describe()}")
+        return bytes(row[0])
+
+    def take_document(self, name: str) -> bytes:
+        return take_document(self.settings, name)
+
+    def put_document(self, name: str, data: bytes) -> None:
+        put_document(self.settings, name, data)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -493,6 +510,49 @@ def unreserve_document(settings: Settings, name: str, data: bytes) -> None:
                      (name, hashlib.sha256(data).hexdigest()))
     _change_synced(settings.corpus_dir, _sync_key(settings),
                    lambda now: {path: sha for path, sha in now.items() if path != name})
+
+
+def take_document(settings: Settings, name: str) -> bytes:
+    """Delete document ``name`` from the store; its bytes. The folder's copy, if it has one, is
+    recorded as synced before it goes, so that `rag index` run from a folder still holding it (this
+    one, if the copy is its last document, or another server's) leaves it out as removed from the
+    store rather than uploading it again."""
+    tables = _Tables(settings.store_schema)
+    with _connect(settings.store, "rag-remove") as conn:
+        tables.create(conn)
+        row = conn.execute(f"DELETE FROM {tables('documents')} WHERE path = %s RETURNING data", (name,)).fetchone()
+    if row is None:
+        raise DocumentNotFound(f"no document named {name!r} in {safe_url(settings.store)} "
+                               f"(schema {settings.store_schema})")
+    copy = settings.corpus_dir / name
+    if copy.is_file() and not Path(name).is_absolute() and ".." not in Path(name).parts:
+        sha = hashlib.sha256(copy.read_bytes()).hexdigest()
+        _change_synced(settings.corpus_dir, _sync_key(settings), lambda now: {**now, name: sha})
+        if len(corpus_files(settings.corpus_dir)) > 1:  # (a build refuses a folder without documents)
+            copy.unlink(missing_ok=True)
+    return bytes(row[0])
+
+
+def put_document(settings: Settings, name: str, data: bytes) -> None:
+    """Store ``data`` as document ``name`` (a replacement, or a removal taken back), and the folder's
+    copy too if it has one, recorded as synced: folder, record and store then agree, so `rag index`
+    neither uploads the old copy over it nor calls it a conflict."""
+    sha = hashlib.sha256(data).hexdigest()
+    tables = _Tables(settings.store_schema)
+    with _connect(settings.store, "rag-replace") as conn:
+        tables.create(conn)
+        same = conn.execute(f"SELECT path FROM {tables('documents')} WHERE sha256 = %s AND path <> %s LIMIT 1",
+                            (sha, name)).fetchone()
+        if same:
+            raise CorpusError(f"{DUPLICATE} {same[0]}")
+        conn.execute(f"INSERT INTO {tables('documents')} (path, data, sha256) VALUES (%s, %s, %s) ON CONFLICT "
+                     "(path) DO UPDATE SET data = EXCLUDED.data, sha256 = EXCLUDED.sha256, added = now()",
+                     (name, data, sha))
+    copy = settings.corpus_dir / name
+    if copy.is_file():
+        write_whole(copy, data)
+    if settings.corpus_dir.is_dir():
+        _change_synced(settings.corpus_dir, _sync_key(settings), lambda now: {**now, name: sha})
 
 
 def _old_vectors(conn: Any, tables: _Tables, build: str) -> dict[str, np.ndarray]:
