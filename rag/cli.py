@@ -179,6 +179,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import baseline_report, evaluate
     from .retriever import Retriever
 
+    if args.k is not None:
+        _log("note: rag eval no longer takes -k: it reports recall@1, @3, @5 and MRR@10 over the top 10 passages")
     questions, settings = _eval_questions(args)
     retriever = Retriever(settings, progress=_log)
     if retriever.store.shared and settings.store_schema.startswith("eval_"):
@@ -260,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indexed-share", type=float, default=0.5,
                    help="SQuAD only: share of articles indexed; questions on the rest are off-corpus (0.5)")
     p.add_argument("--baselines", action="store_true", help="also rank with plain e5 and plain BM25")
+    # scripts of earlier versions pass -k: taken, and answered with what replaced it
+    p.add_argument("-k", type=int, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval)
 
@@ -275,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "k", 1) < 1:
+    if (k := getattr(args, "k", None)) is not None and k < 1:
         print("error: -k must be at least 1", file=sys.stderr)
         return 2
     try:

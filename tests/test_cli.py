@@ -50,3 +50,14 @@ def test_imports_stay_lazy():
             "print(sorted(m for m in ('torch', 'gradio', 'faiss', 'sentence_transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_eval_takes_k_and_says_what_replaced_it(run, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("not json\n", "utf-8")
+    out = run("eval", str(questions), "-k", "5", "--corpus", str(tmp_path / "none"))
+    assert out.stderr.splitlines()[0] == ("note: rag eval no longer takes -k: it reports recall@1, @3, @5 and "
+                                          "MRR@10 over the top 10 passages")
+    assert out.returncode == 1 and "q.jsonl:1: not a question line" in out.stderr  # and then goes on
+    assert "-k" not in run("eval", "--help").stdout
+    assert run("ask", "x", "-k", "0").returncode == 2
