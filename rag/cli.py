@@ -15,8 +15,12 @@ from .errors import RagError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    collections = args.collection or []
+    if len(collections) > 1 and args.command != "serve":
+        raise RagError("only `rag serve` takes more than one --collection")
     return Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model,
-                             faiss_kind=getattr(args, "faiss", None), store=args.store)
+                             faiss_kind=getattr(args, "faiss", None), store=args.store,
+                             collection=collections[0] if collections else None)
 
 
 def _log(message: str) -> None:
@@ -202,10 +206,63 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _documents(args: argparse.Namespace):
+    from .documents import Documents
+    from .embed import make_encoder
+    from .stores import open_store
+
+    settings = _settings(args)
+    return Documents(open_store(settings), make_encoder(settings, _log, light=True))
+
+
+def _say(fraction: float, message: str) -> None:
+    if message != "embedding":  # (one line a text would flood the terminal)
+        _log(message)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .corpus import safe_name
+
+    documents = _documents(args)
+    source = Path(args.file)
+    if not source.is_file():
+        raise RagError(f"{args.file}: no such file")
+    if args.replace:
+        name = args.name or safe_name(source.name, source.suffix.lower())
+        change = documents.replace(name, source, progress=_say)
+    else:
+        change = documents.add(source, name=args.name, progress=_say)
+    print(f"{change.action} {change.name}: {change.documents} documents, {change.passages} passages in "
+          f"{documents.store.describe()} ({change.seconds:.1f} s)")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    documents = _documents(args)
+    change = documents.remove(args.name, progress=_say)
+    print(f"removed {change.name}: {change.documents} documents, {change.passages} passages left in "
+          f"{documents.store.describe()} ({change.seconds:.1f} s)")
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from .stores import open_store
+
+    for doc, title, passages in open_store(_settings(args)).open().documents():
+        print(f"{doc}\t{passages} passages\t{title}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
-    serve(_settings(args), host=args.host, port=args.port, auth=args.auth, auth_file=args.auth_file)
+    names = args.collection or [None]  # (None: $RAG_COLLECTION or the default)
+    if len(set(names)) < len(names):
+        raise RagError("name each --collection once")
+    collections = [Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model,
+                                     store=args.store, collection=name) for name in names]
+    serve(collections, host=args.host, port=args.port, auth=args.auth, auth_file=args.auth_file,
+          api_key_file=args.api_key_file)
     return 0
 
 
@@ -218,6 +275,10 @@ def _common_options() -> argparse.ArgumentParser:
                         "or postgresql://user:password@host:port/db, shared by many servers ($RAG_STORE)")
     common.add_argument("--model", help="sentence-transformers model id or path "
                         "(default: $RAG_EMBED_MODEL or intfloat/multilingual-e5-small)")
+    common.add_argument("--collection", metavar="NAME", action="append",
+                        help="which corpus and index (default: $RAG_COLLECTION or the default one, ./corpus and "
+                             "./index); NAME's are collections/NAME/corpus and collections/NAME/index. "
+                             "`rag serve` takes several")
     return common
 
 
@@ -267,12 +328,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", parents=[common], help="start the web chat")
+    p = sub.add_parser("add", parents=[common], help="add a document (or replace one) and rebuild")
+    p.add_argument("file", help="a .md, .txt, .html, .pdf or .docx file")
+    p.add_argument("--replace", action="store_true", help="replace the document of the same name")
+    p.add_argument("--name", help="the document's name (default: the file's own, made safe)")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", parents=[common], help="remove a document and rebuild")
+    p.add_argument("name", help="the document's name, as `rag documents` lists it")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("documents", parents=[common], help="list the documents of the live index")
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("serve", parents=[common], help="start the web chat and the HTTP API")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", metavar="USER:PASSWORD",
                    help="require a login (visible in `ps`: prefer --auth-file or RAG_AUTH)")
     p.add_argument("--auth-file", metavar="FILE", help="require the login user:password written in FILE")
+    p.add_argument("--api-key-file", metavar="FILE",
+                   help="API keys, one a line, accepted as `Authorization: Bearer KEY` by the HTTP API")
     p.set_defaults(func=cmd_serve)
     return parser
 

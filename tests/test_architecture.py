@@ -32,6 +32,7 @@ LAZY = {
     "opencc": "its tables load only for text in traditional characters",
     "bm25s": "loads scipy; only when an index is built or loaded",
     "gradio": "~2 s to import: only `rag serve` needs it",
+    "uvicorn": "runs `rag serve`'s app only (gradio imports it anyway)",
     "ui": "the web chat and gradio: only `rag serve` needs them",
     "tqdm": "the progress bar of `rag index` only",
     "readline": "importing it changes input() (line editing): only `rag chat` wants that",
@@ -51,6 +52,7 @@ LAZY = {
     "rag.stores": "numpy and faiss",
     "rag.checks": "beside rag.answer in the public API's functions",
     "rag.corpus": "the Corpus tab's adds only",
+    "rag.documents": "`rag add` / `rag remove`: loads the stores",
 }
 
 

