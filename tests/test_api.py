@@ -134,6 +134,8 @@ def test_failed_keys_wait_longer_each_time(server):
     ("post", "api/v1/documents", {"content": b"x", "headers": {"content-type": "text/plain"}}, 415, "multipart"),
     ("post", "api/v1/documents", {"content": b"x" * (11 << 20), "headers": {"content-type": "text/plain"}}, 413,
      "larger than 10 MB"),
+    ("post", "api/v1/ask", {"content": b" " * (11 << 20), "headers": {"content-type": "application/json"}}, 413,
+     "larger than 10 MB"),
 ])
 def test_every_mistake_is_a_json_error_with_its_status(api, method, path, kwargs, status, says):
     if path.startswith("api/v1/documents/ai-plus"):

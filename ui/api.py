@@ -35,7 +35,7 @@ from rag.checks import earlier_questions
 from rag.config import COLLECTION_NAME
 from rag.corpus import MAX_UPLOAD_BYTES
 from rag.documents import BuildBoard, Documents
-from rag.errors import CorpusError, DocumentNotFound, IndexNotReady, QuestionError, RagError
+from rag.errors import CorpusError, DocumentNotFound, QuestionError, RagError
 from rag.followup import MAX_HISTORY
 from rag.retriever import MAX_QUESTION_CHARS, Retriever
 
@@ -236,9 +236,7 @@ def status_of(exc: RagError) -> int:
         return 404
     if isinstance(exc, QuestionError | CorpusError):
         return 422
-    if isinstance(exc, IndexNotReady):
-        return 503
-    return 503  # a build that failed, PostgreSQL unreachable: nothing the request itself can change
+    return 503  # no index yet, a build that failed, PostgreSQL unreachable: nothing the request can change
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -413,6 +411,22 @@ async def _change(request: Request, uploads: Path, run: Callable[[Path | None, s
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class BodyLimit:
+    """Refuses an API request whose body says it is larger than MAX_BODY_BYTES, before it is read
+    (a route's model is checked only once the whole body is in memory)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                await _json_error(413, f"the request is larger than {MAX_UPLOAD_BYTES >> 20} MB")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def make_app(collections: dict[str, Collection], access: Access, uploads: Path) -> FastAPI:
     """The server's FastAPI app with the API's routes; the chat is mounted on it afterwards."""
     app = FastAPI(title="Ask the text · 向原文提问", version="1",
@@ -421,5 +435,6 @@ def make_app(collections: dict[str, Collection], access: Access, uploads: Path) 
                               "`Authorization: Bearer KEY` when the server requires it.",
                   docs_url=PREFIX + "/docs", redoc_url=None, openapi_url=PREFIX + "/openapi.json")
     install_errors(app)
+    app.add_middleware(BodyLimit)
     build_api(app, collections, access, uploads)
     return app
