@@ -5,13 +5,13 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint setup model index bench screenshot train clean postgres postgres-stop
+.PHONY: run test lint setup model index bench screenshot train clean postgres postgres-stop llm-server
 
 run: setup
 	$(BIN)/rag index
 	$(BIN)/rag serve
 
-test: setup lint
+test: setup lint llm-server
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -36,6 +36,11 @@ $(STAMP): pyproject.toml
 # (once; cached outside git).
 model: $(STAMP)
 	$(BIN)/python -c "from rag.config import Settings; from rag.embed import make_encoder; make_encoder(Settings.from_env(), print)"
+
+# A real llama.cpp server for the generated answer's tests (tests/test_generate.py): llama-cpp-python
+# built from PyPI's source package once (minutes of C++ on 2 cores), into a venv of its own in the cache.
+llm-server: $(STAMP)
+	./scripts/llm-server.sh $(BIN)/python
 
 index: setup
 	$(BIN)/rag index

@@ -20,7 +20,22 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise RagError("only `rag serve` takes more than one --collection")
     return Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model,
                              faiss_kind=getattr(args, "faiss", None), store=args.store,
-                             collection=collections[0] if collections else None)
+                             collection=collections[0] if collections else None, **_llm(args))
+
+
+def _llm(args: argparse.Namespace) -> dict:
+    """The generated answer's settings given as flags (ask, chat, serve); None: RAG_LLM_* or the default."""
+    return {"llm_url": getattr(args, "llm", None), "llm_model": getattr(args, "llm_model", None),
+            "llm_timeout": getattr(args, "llm_timeout", None)}
+
+
+def _answerer(settings: Settings):
+    """The generated answer's writer when an endpoint is set (--llm, RAG_LLM_URL); None: quotes only."""
+    if not settings.llm_url:
+        return None
+    from .generate import answerer
+
+    return answerer(settings)  # (a mistaken URL is one line here, before anything loads)
 
 
 def _log(message: str) -> None:
@@ -72,12 +87,29 @@ def citation(hit) -> str:
     return f"{hit.doc} · {hit.section or hit.title} · passage {hit.passage.position + 1} [{hit.start}:{hit.end}]"
 
 
-def print_answer(result) -> None:
+def print_generated(result, writer) -> None:
+    """The answerer's text, printed as it is written; on a failure, the one line saying why (the
+    quotes and passages printed after it are the answer then)."""
+    from .generate import GenerationFailed
+
+    wrote = False
+    try:
+        for piece in writer.write(result):
+            print(piece, end="", flush=True)
+            wrote = True
+        print("\n")
+    except GenerationFailed as exc:
+        print(f"\n{exc}\n" if wrote else f"{exc}\n", flush=True)
+
+
+def print_answer(result, writer=None) -> None:
     from .gloss import word_by_word
     if result.understood_as:
         print(f"understood as: {result.understood_as}")
     for note in result.notes:
         print(f"note: {note}")
+    if writer is not None and result.answered:  # the model never sees a question the text does not answer
+        print_generated(result, writer)
     if not result.answered:
         print(f"The text does not say (confidence {result.confidence:.2f}). Closest passages:\n")
     else:
@@ -93,12 +125,27 @@ def print_answer(result) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import answer
 
+    writer = _answerer(_settings(args))
     result = answer(_retriever(args), args.question, args.k)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        out = result.to_dict()
+        if writer is not None:  # the text whole, or why there is none
+            out.update(_generated_whole(result, writer))
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        print_answer(result)
+        print_answer(result, writer)
     return 0
+
+
+def _generated_whole(result, writer) -> dict:
+    """--json's "generated" (the text; for a question the text does not answer, that it does not say)
+    and "fallback" (why there is none)."""
+    from .generate import GenerationFailed
+
+    try:
+        return {"generated": "".join(writer.write(result)), "fallback": None}
+    except GenerationFailed as exc:
+        return {"generated": None, "fallback": str(exc)}
 
 
 def cmd_chat(args: argparse.Namespace, read=input) -> int:
@@ -109,6 +156,7 @@ def cmd_chat(args: argparse.Namespace, read=input) -> int:
         import readline  # noqa: F401 - line editing and history for input()
     except ImportError:  # not on every platform; input() still works
         pass
+    writer = _answerer(_settings(args))
     retriever = _retriever(args)
     history: list[str] = []
     k = args.k
@@ -135,7 +183,7 @@ def cmd_chat(args: argparse.Namespace, read=input) -> int:
         except RagError as exc:
             print(f"error: {exc}")
             continue
-        print_answer(result)
+        print_answer(result, writer)
         history.append(result.understood_as or line)
 
 
@@ -260,7 +308,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if len(set(names)) < len(names):
         raise RagError("name each --collection once")
     collections = [Settings.from_env(corpus_dir=args.corpus, index_dir=args.index, model=args.model,
-                                     store=args.store, collection=name) for name in names]
+                                     store=args.store, collection=name, **_llm(args)) for name in names]
     serve(collections, host=args.host, port=args.port, auth=args.auth, auth_file=args.auth_file,
           api_key_file=args.api_key_file)
     return 0
@@ -295,6 +343,14 @@ def _index_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_index)
 
 
+def _llm_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--llm", metavar="URL", help="also write the answer with the model behind this OpenAI-compatible "
+                   "endpoint (Ollama, vLLM, llama.cpp's server…), from the cited passages only ($RAG_LLM_URL)")
+    p.add_argument("--llm-model", metavar="NAME", help="its model (default: $RAG_LLM_MODEL or the first it lists)")
+    p.add_argument("--llm-timeout", metavar="SECONDS", help="quotes only when it writes nothing for this long "
+                   "(default: $RAG_LLM_TIMEOUT or 30)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     parser = argparse.ArgumentParser(prog="rag", description="Cited Q&A over Chinese documents.")
@@ -306,10 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="passages to show (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _llm_options(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", parents=[common], help="a conversation in the terminal (follow-up questions)")
     p.add_argument("-k", type=int, default=3, help="passages to show (default 3)")
+    _llm_options(p)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("eval", parents=[common], help="recall@k, MRR, evidence and refusals on a question file")
@@ -347,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", metavar="USER:PASSWORD",
                    help="require a login (visible in `ps`: prefer --auth-file or RAG_AUTH)")
     p.add_argument("--auth-file", metavar="FILE", help="require the login user:password written in FILE")
+    _llm_options(p)
     p.add_argument("--api-key-file", metavar="FILE",
                    help="API keys, one a line, accepted as `Authorization: Bearer KEY` by the HTTP API")
     p.set_defaults(func=cmd_serve)

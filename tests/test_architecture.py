@@ -53,6 +53,7 @@ LAZY = {
     "rag.checks": "beside rag.answer in the public API's functions",
     "rag.corpus": "the Corpus tab's adds only",
     "rag.documents": "`rag add` / `rag remove`: loads the stores",
+    "rag.generate": "loads httpx, slow to import: only with a model endpoint (--llm, RAG_LLM_URL)",
 }
 
 

@@ -11,12 +11,13 @@ import hmac
 import html
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,6 +28,7 @@ from rag.errors import RagError
 from rag.examples import MAX_EXAMPLES, corpus_examples, page_title
 from rag.followup import MAX_HISTORY
 from rag.formats import SUPPORTED_SUFFIXES
+from rag.generate import Answerer, GenerationFailed, answerer
 from rag.gloss import Word, gloss, word_by_word
 from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
 from ui.api import PREFIX, Access, Collection, make_app, read_api_keys
@@ -55,6 +57,7 @@ CSS = """
 .wordbyword summary { color: #6b7280; font-size: 0.9em; cursor: pointer; }
 .lowconf { color: #b45309; }
 .where { color: #6b7280; font-size: 0.9em; }
+.generated { font-size: 1.05em; }
 """
 
 TEXTS = {
@@ -162,12 +165,31 @@ def render_answer(result: Answer) -> str:
     return "\n".join(parts)
 
 
+def render_generated(text: str, done: bool = True) -> str:
+    """An answerer's text as HTML: shown as written (inert), its [n] markers as the citations' marks."""
+    parts = re.split(r"\[(\d+)\]", text)  # (rag.generate leaves only well-formed markers)
+    body = "".join(f"<span class='cite'>[{part}]</span>" if i % 2 else as_text(part).replace("\n", "<br>")
+                   for i, part in enumerate(parts))
+    return f"<p class='generated'>{body}{'' if done else ' …'}</p>"
+
+
 def respond(retriever: Retriever, message: str, history: list | None, k: int = 5,
             asked: list[str] | None = None) -> tuple[list[dict], list[str]]:
     """Answer one turn of a conversation; ``asked`` holds its earlier questions (as understood)."""
+    *_, last = respond_stream(retriever, message, history, k, asked)
+    return last
+
+
+def respond_stream(retriever: Retriever, message: str, history: list | None, k: int = 5,
+                   asked: list[str] | None = None, writer: Answerer | None = None
+                   ) -> Iterator[tuple[list[dict], list[str]]]:
+    """respond(), then, with an answerer, its text streamed above the extractive reply: one
+    (messages, asked) for each piece. A failing answerer leaves the extractive reply with one line
+    saying why; a question the text does not answer never reaches it."""
     history = list(history or [])
     asked = list(asked or [])
     question = message if isinstance(message, str) else ""
+    result = None
     try:
         result = answer(retriever, question, max(1, min(int(k), MAX_K)), history=asked)
         reply = render_answer(result)
@@ -180,8 +202,22 @@ def respond(retriever: Retriever, message: str, history: list | None, k: int = 5
         shown = clean_question(question)[0]
     except RagError:
         shown = "(empty)"
-    return history + [{"role": "user", "content": as_text(shown)},
-                      {"role": "assistant", "content": reply}], asked
+    turn = history + [{"role": "user", "content": as_text(shown)}]
+    if writer is None or result is None or not result.answered:
+        yield turn + [{"role": "assistant", "content": reply}], asked
+        return
+    text = ""
+    yield turn + [{"role": "assistant", "content": render_generated(text, done=False) + reply}], asked
+    try:
+        for piece in writer.write(result):
+            text += piece
+            yield turn + [{"role": "assistant", "content": render_generated(text, done=False) + reply}], asked
+        lead = render_generated(text)
+    except GenerationFailed as exc:  # what was written so far goes: the quotes below stand alone
+        lead = f"<p class='lowconf'>⚠️ {as_text(str(exc))}</p>"
+    except Exception as exc:  # noqa: BLE001 - the page shows a message, never a traceback
+        lead = f"<p class='lowconf'>⚠️ no generated answer: {html.escape(type(exc).__name__)}</p>"
+    yield turn + [{"role": "assistant", "content": lead + reply}], asked
 
 
 def corpus_summary(retriever: Retriever, documents: list[tuple[str, str, int]] | None = None
@@ -254,9 +290,11 @@ def _chat_tab(gr, collections: dict[str, Retriever], chosen, asked, shown, examp
 
     def ask(message, k, earlier, messages, collection):
         retriever = collections.get(collection) or next(iter(collections.values()))
-        messages, earlier = respond(retriever, message, messages, k, earlier)
-        messages, earlier = messages[-MAX_SHOWN:], earlier[-MAX_HISTORY:]  # (only the latest are read)
-        return messages, "", earlier, messages
+        # a generator: Gradio shows each reply as it comes, the generated answer as it is written
+        for now, asked_now in respond_stream(retriever, message, messages, k, earlier,
+                                             answerer(retriever.settings)):
+            now, asked_now = now[-MAX_SHOWN:], asked_now[-MAX_HISTORY:]  # (only the latest are read)
+            yield now, "", asked_now, now
 
     chatbot = gr.Chatbot(elem_id="chat", height=640, sanitize_html=True, latex_delimiters=[],
                          render_markdown=True, group_consecutive_messages=False)
@@ -463,6 +501,11 @@ def serve(settings: Settings | list[Settings], host: str = "127.0.0.1", port: in
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
         print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
               "add documents; pass --auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
+    # one endpoint for every collection (the same flags and RAG_LLM_*); a mistaken URL is one line
+    # here, not a failure in every reply
+    if answerer(first := collections[0]) is not None:
+        print(f"generated answers by the model at {first.llm_url}; the quotes alone when it fails or "
+              f"writes nothing for {first.llm_timeout:g} s", flush=True)
     max_age = os.environ.get("RAG_UPLOAD_MAX_AGE", str(UPLOAD_MAX_AGE))
     if not max_age.isdecimal() or not max_age.isascii() or int(max_age) < 1:
         raise RagError(f"RAG_UPLOAD_MAX_AGE must be a number of seconds, at least 1 (got {max_age[:20]!r})")
