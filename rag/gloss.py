@@ -104,8 +104,8 @@ def readings() -> dict[str, tuple[str, tuple[str, ...]]]:
     for word, entries in found.items():
         # common readings first: 孙 "grandson" before the surname "Sun", 华 huá before a variant's huā
         entries.sort(key=lambda e: e[0])
-        senses = tuple(dict.fromkeys(s for _, _, kept in entries for s in kept))[:MAX_SENSES]
-        out[word] = (tone_marks(entries[0][1]), senses)
+        meanings = tuple(dict.fromkeys(s for _, _, kept in entries for s in kept))[:MAX_SENSES]
+        out[word] = (tone_marks(entries[0][1]), meanings)
     return out
 
 
@@ -142,19 +142,20 @@ def gloss(text: str, start: int = 0, asked: Mapping[str, str] | None = None,
     asked, names = asked or {}, names or {}
     table = readings()
     words = []
+    senses: tuple[str, ...]
     for begin, end, word, flag in _cut(simplified(text), [*asked, *names]):  # simplified keeps every offset
         shown = text[begin:end]
         if not any(is_han(c) for c in word):
             words.append(Word(start + begin, start + end, shown, tag=flag))  # numbers, Latin, marks: as they are
             continue
-        whole = True
+        whole, senses = True, ()
         if word in names:
-            pinyin, senses, name = _in_parts(word)[0], (), names[word]
+            pinyin, name = _in_parts(word)[0], names[word]
         elif word in table:
             pinyin, senses = table[word]
             name = ""
         elif flag.startswith(NAME_TAGS):
-            (pinyin, name), senses = _spelled_name(word), ()
+            pinyin, name = _spelled_name(word)
         else:
             (pinyin, senses), name = _in_parts(word), ""
             whole = word in asked
