@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .chunk import MAX_CHARS
@@ -23,6 +23,17 @@ def _default_cache() -> Path:
     return Path(base) / "rag-zh"
 
 
+def _seconds(value: object) -> float:
+    """A time-out as given (RAG_LLM_TIMEOUT, a flag): a positive number of seconds, or one line saying so."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise RagError(f"model time-out {str(value)[:20]!r}: give a positive number of seconds (RAG_LLM_TIMEOUT)")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the corpus, index and model live, and how text is cut."""
@@ -39,6 +50,10 @@ class Settings:
     store: str = "local"  # "local" (index_dir), a postgresql://… URL (shared), or any registered store (stores/)
     store_schema: str = "rag"  # the Postgres schema holding one corpus and its builds
     collection: str = DEFAULT_COLLECTION  # which corpus and index ("knowledge base"): see in_collection
+    llm_url: str = ""  # an OpenAI-compatible endpoint for a generated answer (rag/generate.py); "" = none
+    llm_model: str = ""  # the endpoint's model name; "" = the first it lists
+    llm_timeout: float = 30.0  # seconds to wait for the first words, and between words, before falling back
+    llm_key: str = field(default="", repr=False)  # a hosted API's key, sent as a Bearer token; never printed
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -55,6 +70,10 @@ class Settings:
             "store": os.environ.get("RAG_STORE"),
             "store_schema": os.environ.get("RAG_STORE_SCHEMA"),
             "collection": os.environ.get("RAG_COLLECTION"),
+            "llm_url": os.environ.get("RAG_LLM_URL"),
+            "llm_model": os.environ.get("RAG_LLM_MODEL"),
+            "llm_timeout": os.environ.get("RAG_LLM_TIMEOUT"),
+            "llm_key": os.environ.get("RAG_LLM_KEY"),
         }
         values: dict[str, object] = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -65,6 +84,8 @@ class Settings:
             values["threads"] = int(str(values["threads"]))
         if isinstance(values.get("quantize"), str):
             values["quantize"] = str(values["quantize"]).lower() in ("1", "int8", "true", "yes")
+        if "llm_timeout" in values:
+            values["llm_timeout"] = _seconds(values["llm_timeout"])
         collection = str(values.pop("collection", DEFAULT_COLLECTION))
         return replace(cls(), **values).in_collection(collection)  # type: ignore[arg-type]
 
