@@ -69,14 +69,16 @@ def answer_confidence(ranking: Ranking) -> float:
     """Probability that the corpus answers the ranked question (learned, see scoring.py)."""
     if not ranking.ids:
         return 0.0
-    model = load_weights()["confidence"][ranking.query.lang]
+    model = load_weights()["confidence"][ranking.query.model]
     return confidence(question_features(ranking.features, ranking.scores, question_facts(ranking)), model)
 
 
-def is_answered(probability: float, lang: str) -> bool:
-    """The operating point: a bar per language, set in training to refuse a set share of answerable
-    questions out of fold (``MAX_REFUSED`` in rag/training.py; what it refuses: bench/RESULTS.md)."""
-    return probability >= load_weights()["answer_threshold"][lang]
+def is_answered(probability: float, language: str, group: str) -> bool:
+    """The operating point: a bar per language (else per group of languages, language.model_group),
+    set in training to refuse a set share of answerable questions out of fold (``MAX_REFUSED`` in
+    rag/training.py; what it refuses: bench/RESULTS.md)."""
+    bars = load_weights()["answer_threshold"]
+    return probability >= bars.get(language, bars[group])
 
 
 def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] | None = None) -> Answer:
@@ -94,6 +96,7 @@ def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] |
     if query.truncated:
         notes.append(f"the question was cut to its first {len(query.text)} characters")
     probability = answer_confidence(ranking)
-    return Answer(query.text, query.lang, hits, probability, is_answered(probability, query.lang), tuple(notes),
+    return Answer(query.text, query.lang, hits, probability, is_answered(probability, query.language, query.model),
+                  tuple(notes),
                   understood, query.names + tuple(t for t in query.terms if t not in query.names), query.asked,
                   tuple(english_names(query.snapshot.glossary["names"]).items()) if query.snapshot else ())

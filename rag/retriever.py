@@ -28,7 +28,8 @@ from .config import Settings
 from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError, RagError
-from .lexical import HAN_RUN, cjk_ratio, in_script, simplified, tokenize
+from .language import detect, model_group
+from .lexical import HAN_RUN, in_script, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
     CandidateContext,
@@ -52,7 +53,6 @@ from .stores import Candidates, Snapshot, open_store
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500  # e5 reads ~512 tokens; a longer question is cut, with a note
-ZH_SHARE = 0.3  # a question this much Han script is asked in Chinese
 COMMON_SHARE = 0.05  # a token in more than this share of passages does not pick BM25 candidates
 RARE_IDF = math.log(1 / COMMON_SHARE)  # BM25's idf at that share, for a large corpus (lexical.bm25_idf)
 # A second sentence is evidence too when its evidence logit is this close to the best one's
@@ -161,7 +161,7 @@ class Query:
     """A cleaned question and the lexical evidence found for it."""
 
     text: str
-    lang: str  # "zh" or "en"
+    lang: str  # "zh" (cut into words) or "en" (any other: reaches the text through bridges)
     terms: tuple[str, ...]  # Chinese (or Latin) tokens for BM25: the question's own, or bridged
     idf: tuple[float, ...]  # BM25 idf of each term in this corpus (0: not in the corpus)
     names: tuple[str, ...]  # Chinese names the question spells in pinyin or via the glossary
@@ -179,6 +179,14 @@ class Query:
     # English: the corpus's Chinese words (simplified) the question reached, each with the question's
     # own words for it ("中小企业" -> "SMEs", "孙华芹" -> "Sun Huaqin"), for the reading aid (gloss.py)
     asked: tuple[tuple[str, str], ...] = ()
+    language: str = "en"  # as detected (language.detect): "zh", "en", "de", …
+
+    @property
+    def model(self) -> str:
+        """Whose learned weights rank it, pick its evidence and judge it: its language's group, or
+        English's where no weights for the group were learned (language.model_group)."""
+        group = model_group(self.language)
+        return group if group in load_weights()["rank"] else self.lang
 
 
 @dataclass(frozen=True)
@@ -310,7 +318,8 @@ class Retriever:
         pinyin_names = list(spelled)
         names += pinyin_names
         asked: dict[str, str] = {}
-        if cjk_ratio(text) >= ZH_SHARE:
+        language = detect(text)
+        if language == "zh":
             lang, terms = "zh", tokenize(text)
             units = [[t] for t in terms]
         else:
@@ -323,15 +332,19 @@ class Retriever:
             in_corpus = [idf > 0 for idf in state.idf(own + runs)]  # one look-up for all (a query in Postgres)
             known = [w for w, found in zip(own, in_corpus[: len(own)], strict=True) if found]
             names += [run for run, found in zip(runs, in_corpus[len(own):], strict=True) if found]
-            groups = state.dictionary.bridge_groups(text)
+            # CC-CEDICT bridges English only: in another language its words would reach false friends
+            # ("die" -> 死); names, numbers and Latin words carry over by themselves
+            groups = state.dictionary.bridge_groups(text) if language == "en" else []
             reached = {w for phrase, _ in groups for w in phrase.split()}
             lang, terms = "en", [zh for _, found in groups for zh in found] + known + [
                 t for run in runs for t in tokenize(run)]
-            unknown_name = _has_unknown_name(text, bool(names), reached | set(known))
+            # (German capitalises every noun: a capital says nothing of a name there)
+            unknown_name = language == "en" and _has_unknown_name(text, bool(names), reached | set(known))
             name_words = {w for english in named + aliased for w in english.split()}
             if pinyin_names:
                 name_words |= state.names.spelling_words(text)
-            absent, content = state.dictionary.absent(text, reached | set(known) | name_words)
+            absent, content = state.dictionary.absent(text, reached | set(known) | name_words) if language == "en" \
+                else (0, 0)
             absent_share = absent / content if content else 0.0
             # what the question asks about, one unit per English word or phrase (any of its Chinese
             # words will do) and per Latin token; the words that spelled a name are the name's unit
@@ -350,7 +363,7 @@ class Retriever:
         for_model = in_script(text, state.manifest.get("script") == "traditional") if HAN_RUN.search(text) else text
         return Query(text, lang, tuple(terms), tuple(state.idf(terms)), tuple(dict.fromkeys(names)),
                      truncated, unknown_name, absent_share, state, tuple(tuple(u) for u in units), absent,
-                     for_model, tuple(asked.items()))
+                     for_model, tuple(asked.items()), language)
 
     def background(self) -> np.ndarray:
         """The mean vector of the background paragraphs: shipped for the model the weights were
@@ -398,7 +411,7 @@ class Retriever:
             rarest=holds_rarest(texts, query.terms, query.idf), numbers=number_match(query.text, texts),
             sentence_coverage=best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
             sentence_characters=best_sentence_share(sentences, characters)))
-        scores = score(features, load_weights()["rank"][query.lang])
+        scores = score(features, load_weights()["rank"][query.model])
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector), texts,
                        state.size)
 
@@ -418,7 +431,7 @@ class Retriever:
 
     def hits(self, ranking: Ranking, k: int = 5) -> list[Hit]:
         """The k best candidates of a ranking as hits, each with its evidence sentences."""
-        evidence_model = load_weights()["evidence"][ranking.query.lang]
+        evidence_model = load_weights()["evidence"][ranking.query.model]
         hits = []
         for rank, row in enumerate(ranking.order()[: max(1, int(k))], 1):
             spans, texts, table = self.sentence_rows(ranking, row)

@@ -36,6 +36,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from .build import FORMAT_VERSION
 from .config import Settings
 from .embed import SentenceTransformerEncoder
 from .evaluate import is_right, read_questions, squash
+from .language import model_group
 from .retriever import Retriever
 from .scoring import (
     BACKGROUND_FILE,
@@ -72,8 +74,10 @@ SHARED_DEV = "dev_questions.jsonl"
 # Operating point: per language, refuse this share of the answerable training questions (all
 # corpora and sizes together), out of fold; held-aside figures per data set and folder size are in
 # bench/RESULTS.md. A refusal hides an answer that is there: we aim under 3% (Chinese) and 5% (English).
-MAX_REFUSED = {"en": 0.035, "zh": 0.02}
-LANGS = ("en", "zh")
+MAX_REFUSED = {"en": 0.035, "zh": 0.02, "xx": 0.035}
+LANGS = ("en", "zh", "xx")  # the groups weights are learned for (language.model_group); xx: any other language
+# XQuAD's other question languages: the "xx" weights learn from them, each gets its own operating point
+OTHER_LANGUAGES = ("ar", "de", "el", "es", "hi", "ro", "ru", "th", "tr", "vi")
 # Passage features only the confidence reads: "rarest" (the top passage holds the question's
 # rarest term) helps recognise off-corpus English questions, but as a ranking feature it cost
 # R@1 (bench/RESULTS.md).
@@ -313,7 +317,8 @@ def choose_rank_l2(samples: list[Sample], folds: int = 4) -> dict[str, float]:
     parts = document_folds([s for s in samples if s.for_ranking], folds)  # folds of the ranker's own documents
     chosen = {}
     for lang in LANGS:
-        ranked = [[[s for s in part if s.lang == lang and s.answerable and s.for_ranking] for part in fold]
+        ranked = [[[s for s in part if model_group(s.lang) == lang and s.answerable and s.for_ranking]
+                   for part in fold]
                   for fold in parts]
         r1 = {}
         for l2 in RANK_L2_GRID:
@@ -331,7 +336,7 @@ def train(samples: list[Sample], rank_l2: dict[str, float]) -> dict:
     """Ranker, then confidence (on the ranker's own scores), then evidence; per language."""
     out: dict = {"rank": {}, "confidence": {}, "evidence": {}}
     for lang in LANGS:
-        mine = [s for s in samples if s.lang == lang]
+        mine = [s for s in samples if model_group(s.lang) == lang]
         answerable = [s for s in mine if ranks_by(s) or (s.for_evidence and s.answerable)]
         out["rank"][lang] = fit_ranker(mine, rank_l2[lang])
         rows = np.stack([question_row(s, out["rank"][lang]) for s in mine])
@@ -350,8 +355,13 @@ def question_row(sample: Sample, ranker: Logistic) -> np.ndarray:
 
 def threshold(models: dict, samples: list[Sample]) -> dict[str, float]:
     """The operating point on the models' own training questions (see ``operating_point``)."""
-    return operating_point([(s, float(models["confidence"][s.lang].probability(
-        question_row(s, models["rank"][s.lang])[None])[0])) for s in samples if s.answerable])
+    return operating_point([(s, probability(models, s)) for s in samples if s.answerable])
+
+
+def probability(models: dict, sample: Sample) -> float:
+    """The confidence the models give a sample's question (its language's group's)."""
+    group = model_group(sample.lang)
+    return float(models["confidence"][group].probability(question_row(sample, models["rank"][group])[None])[0])
 
 
 def operating_point(answerable: list[tuple[Sample, float]]) -> dict[str, float]:
@@ -362,9 +372,13 @@ def operating_point(answerable: list[tuple[Sample, float]]) -> dict[str, float]:
     held aside it recognised fewer off-corpus questions in big CMRC folders and in 12-article
     English corpora than the pooled bar, for a small saving in refusals (bench/RESULTS.md)."""
     bars = {}
-    for lang in LANGS:
-        p = [probability for sample, probability in answerable if sample.lang == lang]
+    for lang in LANGS:  # a group's bar, for its languages not measured apart
+        p = [probability for sample, probability in answerable if model_group(sample.lang) == lang]
         bars[lang] = round(float(np.quantile(p, MAX_REFUSED[lang])), 4)
+    for language in OTHER_LANGUAGES:  # and each other language's own, where it has questions
+        p = [probability for sample, probability in answerable if sample.lang == language]
+        if p:
+            bars[language] = round(float(np.quantile(p, MAX_REFUSED["xx"])), 4)
     return bars
 
 
@@ -372,13 +386,12 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
     """R@1, evidence@1, refused and recognised shares per language, with plain e5 and BM25 R@1."""
     out = {}
     col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
-    for lang in LANGS:
-        mine = [s for s in samples if s.lang == lang]
-        if not mine:
-            continue  # (a Chinese data set has no English questions)
+    for language in sorted({s.lang for s in samples}):
+        mine = [s for s in samples if s.lang == language]
         answerable = [s for s in mine if s.answerable]
         off = [s for s in mine if not s.answerable]
-        bar = bars[lang]
+        lang = model_group(language)
+        bar = bars.get(language, bars[lang])
 
         def r1(order_key, answerable=answerable) -> float:
             return float(np.mean([s.labels[int(np.argmax(order_key(s)))] for s in answerable]))
@@ -393,7 +406,7 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
                 continue
             table, labels = s.sentences[int(np.nonzero(s.labels)[0].tolist().index(top))]
             evidence.append(bool(labels[int(np.argmax(models["evidence"][lang].logit(table)))]))
-        out[lang] = {
+        out[language] = {
             "n": len(answerable), "off_n": len(off),
             "R@1": round(r1(lambda s, ranker=models["rank"][lang]: score(s.features, ranker)), 3),
             "R@1 e5": round(r1(lambda s: s.features[:, col["passage_cos"]]), 3),
@@ -415,10 +428,9 @@ def cross_validate(samples: list[Sample], rank_l2: dict[str, float], folds: int 
         figures.append(measure(models, threshold(models, train_part), test_part))
         for s in test_part:
             if s.answerable:
-                row = question_row(s, models["rank"][s.lang])[None]
-                out_of_fold.append((s, float(models["confidence"][s.lang].probability(row)[0])))
-    averaged = {lang: {k: round(float(np.mean([f[lang][k] for f in figures if f[lang][k] is not None])), 3)
-                       for k in figures[0][lang] if k not in ("n", "off_n")} for lang in LANGS}
+                out_of_fold.append((s, probability(models, s)))
+    averaged = {lang: {k: round(float(np.mean([f[lang][k] for f in figures if lang in f and f[lang][k] is not None])),
+                                3) for k in figures[0][lang] if k not in ("n", "off_n")} for lang in figures[0]}
     return averaged, operating_point(out_of_fold)
 
 
@@ -443,6 +455,13 @@ def xquad_articles(eval_dir: Path) -> list[Article]:
     return read_squad(eval_dir / XQUAD / "xquad-dev.zh.json", eval_dir / XQUAD / "xquad-dev.en.json")
 
 
+def xquad_in(eval_dir: Path, language: str) -> list[Article]:
+    """XQuAD dev's articles with their questions in ``language`` only (the same questions, translated)."""
+    articles = read_squad(eval_dir / XQUAD / "xquad-dev.zh.json", eval_dir / XQUAD / f"xquad-dev.{language}.json",
+                          language)
+    return [Article(a.title, a.contexts, tuple(q for q in a.questions if q["lang"] == language)) for a in articles]
+
+
 def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
     """The corpora to learn from and the held-aside ones to report on, by name: each a function
     giving its samples. Every data set is split by document, a third held aside."""
@@ -462,14 +481,19 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
             sample.for_ranking = False
         return samples
 
-    def in_twelve() -> list[Sample]:
+    def in_twelve(held: list[Article] = xq_held, tune: list[Article] = xq_tune) -> list[Sample]:
         # 4 held-aside articles among 8 training ones, counting only questions on held-aside articles
         out = []
         for f in range(2):
-            indexed, left_out = xq_held[f::2], xq_held[1 - f :: 2]
-            out += collect(encoder, indexed + xq_tune[:8],
+            indexed, left_out = held[f::2], held[1 - f :: 2]
+            out += collect(encoder, indexed + tune[:8],
                            squad_questions(indexed) + squad_questions(left_out, answerable=False), "xquad")
         return out
+
+    # The same articles and split with the questions in each of XQuAD's other languages: the "xx"
+    # weights and each language's operating point learn from 8 of the 16 training articles; the
+    # held-aside articles measure them as English is measured.
+    other = {language: thirds(xquad_in(eval_dir, language)) for language in OTHER_LANGUAGES}
 
     # Halves of the XQuAD training articles train the ranker, the confidence and the evidence
     # choice; every other corpus only the confidence (and, Chinese, the evidence choice), so the
@@ -490,6 +514,8 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
         "drcd t2s 128": lambda: folder_samples(encoder, dr_tune_simplified, "drcd", 2, ask=0.25),
         "drcd qs 128": lambda: folder_samples(encoder, convert_questions(dr_tune, "t2s"), "drcd", 2, ask=0.25),
         "xquad 8 + cmrc 120": lambda: folder_samples(encoder, xq_tune, "xquad", 2, fillers=cm_tune[:120]),
+        **{f"xquad 8 of 16 {language}": partial(xquad_samples, encoder, tune, 2)
+           for language, (_, tune) in other.items()},
     }
     # Not trained on: questions whose paragraph is left out of an indexed article (paragraph_out_samples).
     # With them, cross-validated recognition of off-corpus questions fell in every corpus, and they
@@ -510,6 +536,7 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
                                                     fillers=dr_tune_simplified, ask=0.5),
         "xquad 4 paragraph out": lambda: paragraph_out_samples(encoder, xq_held, "xquad"),
         "drcd 64 paragraph out": lambda: paragraph_out_samples(encoder, dr_held, "drcd", ask=0.5),
+        **{f"xquad 4 of 12 {language}": partial(in_twelve, held, tune) for language, (held, tune) in other.items()},
     }
     return train, held
 
@@ -673,7 +700,7 @@ def print_figures(models: dict, bar: dict[str, float], held_sets: dict[str, list
     for name, samples in held_sets.items():
         figures = measure(models, bar, samples)
         for lang, m in figures.items():
-            size = int(np.median([s.facts.corpus_size for s in samples if s.lang == lang]))
+            size = int(np.median([s.facts.corpus_size for s in samples if s.lang == lang]))  # (a language)
             print(f"| {name} | {lang} | {size} | {m['n']} | {m['R@1']} / {m['R@1 e5']} / {m['R@1 bm25']} | "
                   f"{m['evidence@1']} | {m['refused']} | {m['recognised']} ({m['off_n']}) |")
 

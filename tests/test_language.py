@@ -1,0 +1,47 @@
+"""Which language a question is in, and whose weights and operating point it gets."""
+
+import pytest
+
+from rag import answer as answer_module
+from rag.language import detect, model_group
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("孙华芹提出了什么建议？", "zh"),
+    ("孫華芹提出了什麼建議？", "zh"),  # traditional script: Chinese all the same
+    ("What did Sun Huaqin propose for SMEs?", "en"),  # a name in pinyin does not make it another language
+    ("What does 传化 do?", "en"),  # nor a Chinese name quoted inside
+    ("Who?", "en"),  # too short to tell: English
+    ("Was schlug Sun Huaqin für kleine und mittlere Unternehmen vor?", "de"),
+    ("¿Qué propuso Sun Huaqin para las pymes?", "es"),
+    ("Что предложил Сунь Хуацинь малому бизнесу?", "ru"),
+    ("ماذا اقترح صن هواتشين للشركات الصغيرة؟", "ar"),
+    ("Sun Huaqin đã đề xuất gì cho doanh nghiệp nhỏ?", "vi"),
+])
+def test_detect(question, language):
+    assert detect(question) == language
+
+
+def test_every_other_language_shares_one_group_of_weights():
+    assert [model_group(x) for x in ("zh", "en", "de", "ru", "vi")] == ["zh", "en", "xx", "xx", "xx"]
+
+
+def test_a_language_measured_apart_has_its_own_bar(monkeypatch):
+    weights = {"answer_threshold": {"en": 0.2, "zh": 0.3, "xx": 0.25, "de": 0.1}}
+    monkeypatch.setattr(answer_module, "load_weights", lambda: weights)
+    assert answer_module.is_answered(0.15, "de", "xx")  # German's own bar, 0.1
+    assert not answer_module.is_answered(0.15, "pt", "xx")  # no bar of its own: the group's, 0.25
+    assert answer_module.is_answered(0.22, "en", "en") and not answer_module.is_answered(0.22, "zh", "zh")
+
+
+def test_another_language_reaches_the_text_by_names_not_by_the_english_dictionary(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    retriever = Retriever(settings, fake_encoder)
+    german = retriever.analyse("Was schlug Sun Huaqin für die Unternehmen vor?")
+    assert german.language == "de" and german.lang == "en"  # read like English: no Chinese word cut
+    assert "孙华芹" in german.names  # the name in pinyin carries over
+    assert dict(german.asked) == {"孙华芹": "Sun Huaqin"}  # "die" did not reach 死 through CC-CEDICT
+    assert not german.unknown_name  # German capitalises nouns: "Unternehmen" is no name
+    english = retriever.analyse("What did Sun Huaqin propose for enterprises?")
+    assert english.language == "en" and "企业" in english.terms
