@@ -40,6 +40,7 @@ LAZY = {
     "pypdf": "PDF documents only",
     "docx": "Word documents only",
     "charset_normalizer": "documents in an unknown encoding only",
+    "py3langid": "its model loads only once a question is not Chinese",
     # the package's own heavy modules: `import rag`, `rag --help` and the checks of a caller's
     # arguments stay instant (they load numpy, faiss and the model stack)
     "rag.retriever": "numpy, faiss and the model stack",
@@ -52,6 +53,7 @@ LAZY = {
     "rag.stores": "numpy and faiss",
     "rag.checks": "beside rag.answer in the public API's functions",
     "rag.corpus": "the Corpus tab's adds only",
+    "rag.gloss": "the CLI prints a quote word by word for an English answer only",
     "rag.documents": "`rag add` / `rag remove`: loads the stores",
     "rag.generate": "loads httpx, slow to import: only with a model endpoint (--llm, RAG_LLM_URL)",
 }
