@@ -28,6 +28,7 @@ import httpx
 from .chunk import SENTENCE_END
 from .config import Settings
 from .errors import RagError
+from .language import detect
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -42,7 +43,7 @@ MAX_REASON_CHARS = 200
 NOT_SAID = {"en": "The text does not say.", "zh": "原文没有提到。"}
 
 SYSTEM = {
-    "en": ("You answer a question from numbered passages of a text, and from nothing else. Answer in English, "
+    "en": ("You answer a question from numbered passages of a text, and from nothing else. Answer in {language}, "
            "in a few sentences. End every sentence with the number of the passage it comes from in square "
            "brackets, like [1], or [1][2] when it comes from two; use only the numbers of the passages given. "
            "Do not add anything the passages do not say."),
@@ -106,7 +107,12 @@ def messages(answer: Answer) -> list[dict[str, str]]:
     hits = "\n\n".join(f"[{hit.rank}] {' · '.join(p for p in (hit.title, hit.section) if p)}\n{hit.text}"
                        for hit in answer.quoted)
     question = answer.understood_as or answer.question
-    return [{"role": "system", "content": SYSTEM[lang]},
+    system = SYSTEM[lang]
+    if lang == "en":  # any question not in Chinese: English, or the language it is asked in
+        code = detect(question)
+        system = system.format(language="English" if code in ("en", "zh") else
+                               f"the language the question is asked in (ISO 639-1 code {code})")
+    return [{"role": "system", "content": system},
             {"role": "user", "content": f"{passages_label}:\n\n{hits}\n\n{question_label}: {question}"}]
 
 

@@ -64,6 +64,9 @@ def test_the_model_is_told_to_answer_in_the_questions_language():
     chat = messages(_answer(lang="zh", quoted=1, question="孙华芹建议了什么？"))
     assert "用中文回答" in chat[0]["content"] and chat[-1]["content"].endswith("问题: 孙华芹建议了什么？")
     assert PASSAGES[1] not in chat[-1]["content"]
+    # a question in another language is ranked as English ones are, but answered in its own language
+    chat = messages(_answer(question="Was schlug Sun Huaqin für kleine Unternehmen vor?"))
+    assert "Answer in the language the question is asked in (ISO 639-1 code de)" in chat[0]["content"]
 
 
 @pytest.mark.parametrize("sentence, kept", [
