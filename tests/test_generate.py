@@ -200,6 +200,25 @@ def test_a_server_that_writes_nothing_in_time_falls_back_in_one_line(llama):
 
 
 @pytest.mark.slow
+def test_a_server_that_stops_writing_falls_back_in_one_line(tmp_path):
+    """Frozen mid-answer: a model that writes until its token limit, stopped after its first piece."""
+    server = LlamaServer(server_python(), write_model(tmp_path / "endless.gguf", endless=True), tmp_path / "log")
+    try:
+        pieces = Generator(Settings(llm_url=server.url, llm_timeout=1.0)).stream(messages(_answer()))
+        assert next(pieces) == SCRIPT[0].replace("▁", " ")
+        os.kill(server.proc.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(GenerationFailed, match="stopped writing for more than 1 s") as failed:
+                for _ in pieces:  # what it had sent before it froze, then nothing
+                    pass
+        finally:
+            os.kill(server.proc.pid, signal.SIGCONT)
+        assert "\n" not in str(failed.value)
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
 def test_an_unreachable_or_failing_endpoint_falls_back_in_one_line(llama):
     nobody = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()

@@ -35,8 +35,9 @@ DIM = 32  # one direction for "any other token" and one for each piece of SCRIPT
 CONTEXT = 4096
 
 
-def write_model(path: Path) -> Path:
-    """Write the scripted model to ``path`` (a few hundred kB) and return it."""
+def write_model(path: Path, endless: bool = False) -> Path:
+    """Write the scripted model to ``path`` (a few hundred kB) and return it; ``endless``: after the
+    script's last piece it starts over instead of ending (a server that is still writing)."""
     specials = ["<unk>", "<s>", "</s>"]
     # byte pieces: SentencePiece spells every character it has no piece for in them (all of the prompt)
     tokens = specials + [f"<0x{b:02X}>" for b in range(256)] + SCRIPT
@@ -53,7 +54,7 @@ def write_model(path: Path) -> Path:
     out[first, 0] = 4.0  # -> the script's first piece
     for i in range(1, len(SCRIPT)):
         out[first + i, i] = 4.0  # piece i-1 -> piece i
-    out[2, len(SCRIPT)] = 4.0  # the last piece -> </s>
+    out[first if endless else 2, len(SCRIPT)] = 4.0  # the last piece -> </s>, or the first again
     # (RMS norm scales a one-hot row by sqrt(DIM): the next token leads the rest by 4*sqrt(32) logits.)
 
     writer = gguf.GGUFWriter(str(path), "llama")
