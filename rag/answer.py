@@ -42,9 +42,11 @@ class Answer:
         return [h for h in self.hits[:2] if h.score >= self.hits[0].score - LEAD_MARGIN]
 
     def gloss(self, hit: Hit) -> list[Word]:
-        """The reading aid for ``hit``'s evidence sentence: each word with its pinyin and English, the
-        question's own words for those it reached (gloss.py)."""
-        return gloss(hit.evidence, hit.evidence_start, dict(self.asked), dict(self.names))
+        """The reading aid for ``hit``'s evidence sentences, in reading order: each word with its
+        pinyin and English, the question's own words for those it reached (gloss.py)."""
+        asked, names = dict(self.asked), dict(self.names)
+        return [word for a, b in sorted(hit.evidence_spans)
+                for word in gloss(hit.passage.text_at(a, b), a, asked, names)]
 
     def to_dict(self) -> dict:
         return {"question": self.question, "lang": self.lang, "answered": self.answered,

@@ -82,11 +82,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def citation(hit) -> str:
-    """Where a hit is: document · section · passage number [start:end] (document character offsets)."""
-    return f"{hit.doc} · {hit.section or hit.title} · passage {hit.passage.position + 1} [{hit.start}:{hit.end}]"
-
-
 def print_generated(result, writer) -> None:
     """The answerer's text, printed as it is written; on a failure, the one line saying why (the
     quotes and passages printed after it are the answer then)."""
@@ -103,7 +98,8 @@ def print_generated(result, writer) -> None:
 
 
 def print_answer(result, writer=None) -> None:
-    from .gloss import word_by_word
+    from .render import render_hits  # (the reading aid's dictionary: loaded only to print an answer)
+
     if result.understood_as:
         print(f"understood as: {result.understood_as}")
     for note in result.notes:
@@ -114,12 +110,7 @@ def print_answer(result, writer=None) -> None:
         print(f"The text does not say (confidence {result.confidence:.2f}). Closest passages:\n")
     else:
         print(f"confidence {result.confidence:.2f}\n")
-    quoted = {hit.rank for hit in result.quoted}
-    for hit in result.hits:
-        evidence = f"\n    evidence: {hit.evidence}" if result.answered else ""
-        if hit.rank in quoted and result.lang == "en":  # an English reader: the quote word by word
-            evidence += f"\n    word by word: {word_by_word(result.gloss(hit))}"
-        print(f"[{hit.rank}] {hit.score:.3f}  {citation(hit)}{evidence}\n    {hit.text}\n")
+    print(render_hits(result))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

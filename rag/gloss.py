@@ -190,10 +190,13 @@ _SMALL_WORDS = frozenset({"of", "and", "the", "for", "in", "on", "at", "to", "de
 
 
 def _capitalised(word: str) -> str:
-    """A word of a name as names are written: short ones are acronyms ("npc" -> "NPC")."""
-    if len(word) <= 3 and word not in _SMALL_WORDS and word.isalpha():
+    """A word of a name as names are written (the glossary keeps them lower-cased): one without a
+    vowel is an acronym ("npc" -> "NPC"); "li", "yi", "of" are not."""
+    if word in _SMALL_WORDS:
+        return word
+    if word.isalpha() and not set(word) & set("aeiouy"):
         return word.upper()
-    return word if word in _SMALL_WORDS else word.capitalize()
+    return word.capitalize()
 
 
 def english_names(glossary: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -270,3 +270,24 @@ def test_rag_add_replace_remove_and_documents(tmp_path):
     assert len(out.stderr.splitlines()) == 1
     out = subprocess.run([*rag, "documents", "--collection", "Bad"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 1 and out.stderr.startswith("error: collection name 'Bad'"), out.stderr
+
+
+def test_a_chunked_body_is_refused_before_it_is_read(server):
+    def chunks():
+        yield b'{"question": "'
+        yield b"x" * 1000
+        yield b'"}'
+
+    with httpx.Client(base_url=server[1], timeout=60) as anonymous:  # no credentials either
+        reply = anonymous.post("api/v1/retrieve", content=chunks(), headers={"content-type": "application/json"})
+    assert reply.status_code == 411 and "Content-Length" in reply.json()["error"]
+
+
+def test_a_document_in_a_subfolder_is_removed_by_its_path(server, api):
+    base, _ = server
+    sub = base / "collections" / "robots" / "corpus" / "sub"
+    sub.mkdir(exist_ok=True)
+    (sub / "extra.md").write_text("# 附加\n\n附加车间有十二台机器人。\n", "utf-8")
+    reply = api.delete("api/v1/collections/robots/documents/sub/extra.md")
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["name"] == "sub/extra.md" and not (sub / "extra.md").exists()

@@ -54,6 +54,7 @@ LAZY = {
     "rag.checks": "beside rag.answer in the public API's functions",
     "rag.corpus": "the Corpus tab's adds only",
     "rag.gloss": "the CLI prints a quote word by word for an English answer only",
+    "rag.render": "loads rag.answer and the reading aid: only to print an answer",
     "rag.documents": "`rag add` / `rag remove`: loads the stores",
     "rag.generate": "loads httpx, slow to import: only with a model endpoint (--llm, RAG_LLM_URL)",
 }

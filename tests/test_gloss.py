@@ -44,6 +44,7 @@ def test_the_users_glossary_names_keep_the_texts_own_letters():
                            "ministry of industry": ["工信部"]})
     assert names == {"SK海力士": "SK Hynix", "传化集团": "Transfar Group", "全国人大": "NPC",
                      "工信部": "Ministry of Industry"}
+    assert english_names({"li qiang": ["李强"], "wang yi": ["王毅"]}) == {"李强": "Li Qiang", "王毅": "Wang Yi"}
     words = {w.text: w for w in gloss("传化集团发布了大模型。", names=names)}
     assert words["传化集团"].english == "Transfar Group" and not words["传化集团"].asked
 

@@ -56,8 +56,9 @@ Question = Annotated[str, StringConstraints(max_length=MAX_QUESTION_BODY)]
 
 
 class AskRequest(BaseModel):
-    question: Question = Field(description=f"in English or Chinese; cut to {MAX_QUESTION_CHARS} characters "
-                                           "(with a note)", examples=["What did Sun Huaqin propose for SMEs?"])
+    question: Question = Field(description=f"in any language (Chinese and English read best); cut to "
+                                           f"{MAX_QUESTION_CHARS} characters (with a note)",
+                               examples=["What did Sun Huaqin propose for SMEs?"])
     k: int = Field(5, ge=1, le=MAX_K, description="passages to return")
     history: list[Question] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
                                     description=f"the conversation's earlier questions, oldest first (the last "
@@ -348,14 +349,14 @@ def _collection_routes(router: APIRouter, prefix: str, pick: Callable, suffix: s
         return await _change(request, uploads, lambda source, name, title, text: c.documents.add(
             source, name=name, title=title, text=text).to_dict())
 
-    @router.put(prefix + "/documents/{name}", response_model=ChangeModel, operation_id="replace" + suffix,
+    @router.put(prefix + "/documents/{name:path}", response_model=ChangeModel, operation_id="replace" + suffix,
                 tags=[tag], openapi_extra=_DOCUMENT_BODY)
     async def replace(request: Request, name: str, c: Picked) -> dict:
         """Replace a document by a file of its type, or (a .md document) by text; it keeps its name."""
         return await _change(request, uploads, lambda source, source_name, title, text: c.documents.replace(
             name, source, source_name=source_name, title=title, text=text).to_dict())
 
-    @router.delete(prefix + "/documents/{name}", response_model=ChangeModel, operation_id="remove" + suffix,
+    @router.delete(prefix + "/documents/{name:path}", response_model=ChangeModel, operation_id="remove" + suffix,
                    tags=[tag])
     async def remove(name: str, c: Picked) -> dict:
         """Remove a document; returns once no answer cites it any more."""
@@ -412,16 +413,25 @@ async def _change(request: Request, uploads: Path, run: Callable[[Path | None, s
 
 
 class BodyLimit:
-    """Refuses an API request whose body says it is larger than MAX_BODY_BYTES, before it is read
-    (a route's model is checked only once the whole body is in memory)."""
+    """Refuses an API request whose body says it is larger than MAX_BODY_BYTES, or does not say how
+    large it is (a chunked body), before it is read: a route's model is checked only once the whole
+    body is in memory."""
 
     def __init__(self, app: Any):
         self.app = app
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            length = dict(scope["headers"]).get(b"content-length")
+            sends_body = scope["method"] in ("POST", "PUT", "PATCH")
+            if length is None and sends_body:
+                await _json_error(411, "send the request's Content-Length (a chunked body is not taken)")(
+                    scope, receive, send)
+                return
+            if length is not None and not length.isdigit():
+                await _json_error(400, "the request's Content-Length is not a number")(scope, receive, send)
+                return
+            if length is not None and int(length) > MAX_BODY_BYTES:
                 await _json_error(413, f"the request is larger than {MAX_UPLOAD_BYTES >> 20} MB")(scope, receive, send)
                 return
         await self.app(scope, receive, send)

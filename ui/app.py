@@ -11,7 +11,6 @@ import hmac
 import html
 import logging
 import os
-import re
 import shutil
 import signal
 import socket
@@ -21,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from rag.answer import Answer, answer
+from rag.answer import answer
 from rag.config import DEFAULT_COLLECTION, Settings
 from rag.documents import BuildBoard, Documents
 from rag.errors import RagError
@@ -29,8 +28,8 @@ from rag.examples import MAX_EXAMPLES, corpus_examples, page_title
 from rag.followup import MAX_HISTORY
 from rag.formats import SUPPORTED_SUFFIXES
 from rag.generate import Answerer, GenerationFailed, answerer
-from rag.gloss import Word, gloss, word_by_word
-from rag.retriever import MAX_QUESTION_CHARS, Hit, Retriever, clean_question
+from rag.render import as_text, render_answer, render_generated
+from rag.retriever import MAX_QUESTION_CHARS, Retriever, clean_question
 from ui.api import PREFIX, Access, Collection, make_app, read_api_keys
 
 logger = logging.getLogger(__name__)
@@ -40,10 +39,6 @@ MAX_LOG_LINE = 2_000  # characters of one line of the server's log (CutLines)
 # files without adding them must not fill the disk.
 UPLOAD_MAX_AGE = 900
 MAX_SHOWN = 100  # messages of a conversation kept on the server and shown (50 questions and answers)
-# What HTML or Markdown reads as markup, as numeric entities, in one pass (html.escape and then
-# this turned "Group's" into "Group&#x27;s" on the page); ":" and "." too, so a URL is shown as
-# typed rather than made into a link.
-_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\\`*_[](){}!#|~$+-.:"})
 CSS = """
 .evidence mark, .passage mark { background: #fde68a; padding: 0 2px; border-radius: 3px; }
 .cite { color: #2563eb; font-weight: 600; }
@@ -59,119 +54,6 @@ CSS = """
 .where { color: #6b7280; font-size: 0.9em; }
 .generated { font-size: 1.05em; }
 """
-
-TEXTS = {
-    "en": {"from": "From the text", "none": "The text does not say. These are the closest passages, "
-           "shown with low confidence:", "sources": "Cited passages", "passage": "passage",
-           "chars": "characters"},
-    "zh": {"from": "原文依据", "none": "文中没有提到这一点。以下是最接近的段落（低置信度）：",
-           "sources": "引用段落", "chars": "字符"},
-}
-
-
-def _where(hit: Hit, lang: str) -> str:
-    t = TEXTS[lang]
-    section = hit.section or hit.title
-    position = (f"{t['passage']} {hit.passage.position + 1}" if lang == "en"
-                else f"第 {hit.passage.position + 1} 段")
-    return html.escape(f"{hit.doc} · {section} · {position} · {t['chars']} {hit.start}–{hit.end}")
-
-
-def _highlighted(hit: Hit) -> str:
-    """The passage, escaped, with its evidence sentences marked."""
-    p = hit.passage
-    out, cursor = [], 0
-    for a, b in sorted((a - p.start, b - p.start) for a, b in hit.evidence_spans):
-        out += [html.escape(p.text[cursor:a]), "<mark>", html.escape(p.text[a:b]), "</mark>"]
-        cursor = b
-    return "".join(out) + html.escape(p.text[cursor:])
-
-
-def _evidence(hit: Hit) -> str:
-    """The evidence sentences in reading order, escaped."""
-    p = hit.passage
-    return " … ".join(html.escape(p.text_at(a, b)) for a, b in sorted(hit.evidence_spans))
-
-
-def _glossed_word(word: Word) -> str:
-    """One word of quoted Chinese: its pinyin and English on hover or tap (focus); a word the
-    question reached is underlined and followed by the question's own words for it."""
-    if not word.pinyin:
-        return html.escape(word.text)
-    meaning = word.asked or word.name or "; ".join(word.senses)
-    tip = f"{word.pinyin} · {meaning}" if meaning else word.pinyin
-    css = "w asked" if word.asked else "w"
-    # the tip is a hidden child shown by CSS: the page's sanitiser keeps classes, not data attributes
-    shown = (f"<span class='{css}' tabindex='0'>{html.escape(word.text)}"
-             f"<span class='tip'>{html.escape(tip)}</span></span>")
-    return shown + (f"<span class='gl'> ({html.escape(word.asked)})</span>" if word.asked else "")
-
-
-def _glossed_evidence(result: Answer, hit: Hit) -> tuple[str, str]:
-    """The evidence sentences as HTML with the reading aid (rag/gloss.py), and their word-by-word
-    English line."""
-    p, asked, names = hit.passage, dict(result.asked), dict(result.names)
-    quoted, lines = [], []
-    for a, b in sorted(hit.evidence_spans):
-        words = gloss(p.text_at(a, b), a, asked, names)
-        quoted.append("".join(_glossed_word(w) for w in words))
-        lines.append(word_by_word(words))
-    return " … ".join(quoted), " … ".join(lines)
-
-
-def as_text(text: str) -> str:
-    """User text for a Markdown-rendering component: shown exactly as written, its HTML and Markdown
-    inert (``![x](http://…)`` is shown, never fetched; a URL is text, not a link)."""
-    return text.translate(_INERT)
-
-
-def _terms_in(hit: Hit, terms: tuple[str, ...]) -> str:
-    """The question's (bridged) terms found in the evidence: shows an English reader why it matched."""
-    found = [t for t in terms if t and t in hit.evidence.lower()]
-    return f"<br><span class='where'>matched: {html.escape(' · '.join(found[:6]))}</span>" if found else ""
-
-
-def render_answer(result: Answer) -> str:
-    """The assistant's reply as HTML: quoted evidence with [n] markers, then the cited passages."""
-    t = TEXTS[result.lang]
-    parts = [f"<p><em>{html.escape(note)}</em></p>" for note in result.notes]
-    if result.understood_as:
-        parts.append(f"<p class='where'>understood as: {as_text(result.understood_as)}</p>")
-    if result.answered and result.lang == "en":
-        # an English reader: every Chinese word can be read (hover or tap), and a line word by word
-        glossed = [(_glossed_evidence(result, h), h.rank) for h in result.quoted]
-        quotes = " ".join(f"“{html_}” <span class='cite'>[{rank}]</span>" for (html_, _), rank in glossed)
-        lines = "<br>".join(f"[{rank}] {html.escape(line)}" for (_, line), rank in glossed)
-        parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark>"
-                     f"{_terms_in(result.quoted[0], result.terms)}"
-                     f"<details class='wordbyword'><summary>word by word</summary><p>{lines}</p></details></div>")
-    elif result.answered:
-        quotes = " ".join(f"“{_evidence(h)}” <span class='cite'>[{h.rank}]</span>" for h in result.quoted)
-        parts.append(f"<div class='evidence'><strong>{t['from']}:</strong> <mark>{quotes}</mark>"
-                     f"{_terms_in(result.quoted[0], result.terms)}</div>")
-    else:
-        parts.append(f"<p class='lowconf'><strong>{t['none']}</strong></p>")
-    confidence = f"<span class='where'>(confidence {result.confidence:.2f})</span>"
-    parts.append(f"<p><strong>{t['sources']}</strong> {confidence}</p>")
-    for hit in result.hits:
-        opened = " open" if hit.rank == 1 and result.answered else ""
-        # without an answer nothing is evidence: the closest passages are shown plain
-        lead = f"<mark>{_evidence(hit)}</mark>" if result.answered else _evidence(hit)
-        body = _highlighted(hit) if result.answered else html.escape(hit.text)
-        parts.append(
-            f"<details class='passage'{opened}><summary><span class='cite'>[{hit.rank}]</span> "
-            f"<span class='where'>{_where(hit, result.lang)}</span><br>{lead}</summary>"
-            f"<p>{body}</p></details>")
-    return "\n".join(parts)
-
-
-def render_generated(text: str, done: bool = True) -> str:
-    """An answerer's text as HTML: shown as written (inert), its [n] markers as the citations' marks."""
-    parts = re.split(r"\[(\d+)\]", text)  # (rag.generate leaves only well-formed markers)
-    body = "".join(f"<span class='cite'>[{part}]</span>" if i % 2 else as_text(part).replace("\n", "<br>")
-                   for i, part in enumerate(parts))
-    return f"<p class='generated'>{body}{'' if done else ' …'}</p>"
-
 
 def respond(retriever: Retriever, message: str, history: list | None, k: int = 5,
             asked: list[str] | None = None) -> tuple[list[dict], list[str]]:
@@ -225,7 +107,7 @@ def corpus_summary(retriever: Retriever, documents: list[tuple[str, str, int]] |
     """One line saying what the corpus is, and a table of documents with passage counts."""
     documents = retriever.documents() if documents is None else documents
     line = (f"Corpus: {len(documents)} document(s), {sum(n for _, _, n in documents)} passages · model "
-            f"`{retriever.settings.model}` · ask in English or Chinese.")
+            f"`{retriever.settings.model}` · ask in English, Chinese or another language.")
     return line, [[doc, title, n] for doc, title, n in documents]
 
 
@@ -499,8 +381,9 @@ def serve(settings: Settings | list[Settings], host: str = "127.0.0.1", port: in
     keys = read_api_keys(api_key_file)
     sys.stdout, sys.stderr = CutLines(sys.stdout), CutLines(sys.stderr)  # type: ignore[assignment]
     if host not in ("127.0.0.1", "localhost", "::1") and credentials is None:
-        print(f"warning: listening on {host} without a login: anyone who can reach it can ask and "
-              "add documents; pass --auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
+        print(f"warning: listening on {host} without a login: anyone who can reach it can ask, and add, "
+              "replace and remove documents through the chat (API keys guard /api/v1 only); pass "
+              "--auth-file FILE (or set RAG_AUTH=user:password)", flush=True)
     # one endpoint for every collection (the same flags and RAG_LLM_*); a mistaken URL is one line
     # here, not a failure in every reply
     if answerer(first := collections[0]) is not None:

@@ -61,7 +61,7 @@ from ..build import (
 )
 from ..chunk import Passage
 from ..config import Settings
-from ..corpus import corpus_files
+from ..corpus import CORPUS_DATA_FILES, corpus_files
 from ..embed import Encoder
 from ..errors import CorpusError, DocumentNotFound, IndexNotReady, RagError
 from ..lexical import bm25_idf
@@ -222,8 +222,10 @@ class PostgresStore(Store):
         unreserve_document(self.settings, name, data)
 
     def document_names(self) -> list[str]:
+        # (the glossary and the corpus's words are stored beside the documents, not as documents)
         with self.cursor() as cur:
-            return [r[0] for r in cur.execute(f"SELECT path FROM {self.tables('documents')} ORDER BY path")]
+            return [r[0] for r in cur.execute(f"SELECT path FROM {self.tables('documents')} ORDER BY path")
+                    if r[0] not in CORPUS_DATA_FILES]
 
     def read_document(self, name: str) -> bytes:
         with self.cursor() as cur:
