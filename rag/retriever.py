@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import glossary
-from .bridge import ABBREVIATIONS, EN_STOPWORDS
+from .bridge import ABBREVIATIONS, EN_STOPWORDS, proper_names
 from .build import model_and_chunker_reasons
 from .chunk import Passage
 from .config import Settings
@@ -166,13 +166,18 @@ class Query:
     idf: tuple[float, ...]  # BM25 idf of each term in this corpus (0: not in the corpus)
     names: tuple[str, ...]  # Chinese names the question spells in pinyin or via the glossary
     truncated: bool
-    unknown_name: bool = False  # English: a capitalised word inside it that no bridge reached
-    absent_share: float = 0.0  # English: share of its content words whose Chinese the corpus lacks (Dictionary.absent)
+    # English: a capitalised word inside it that no bridge reached; another language: a name
+    # CC-CEDICT knows (bridge.proper_names) whose Chinese the corpus lacks
+    unknown_name: bool = False
+    # English: share of its content words whose Chinese the corpus lacks (Dictionary.absent);
+    # another language: the share of those names
+    absent_share: float = 0.0
     # the build it was analysed on, and is ranked on: its terms' IDF and names come from that build,
     # so a build going live in between must not lend the candidates
     snapshot: Snapshot | None = field(default=None, compare=False, repr=False)
     # what it asks about: per word, phrase or name, the corpus's words for it (any one will do;
-    # matched as folded), and how many of its English words the corpus has no word for at all
+    # matched as folded), and how many of its English words (or, in another language, names) the
+    # corpus has no word for at all
     units: tuple[tuple[str, ...], ...] = ()
     missing_units: int = 0
     for_model: str = ""  # the text e5 reads: Chinese in the corpus's script (lexical.in_script)
@@ -329,9 +334,18 @@ class Retriever:
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
             runs = [simplified(run) for run in HAN_RUN.findall(text)]
-            in_corpus = [idf > 0 for idf in state.idf(own + runs)]  # one look-up for all (a query in Postgres)
-            known = [w for w, found in zip(own, in_corpus[: len(own)], strict=True) if found]
-            names += [run for run, found in zip(runs, in_corpus[len(own):], strict=True) if found]
+            # Another language: the names CC-CEDICT knows by their English spelling ("Nikola Tesla")
+            proper = proper_names(text) if language != "en" else []
+            name_tokens = sorted({t for _, found in proper for zh in found for t in tokenize(zh)})
+            looked_up = own + runs + name_tokens
+            in_corpus = [idf > 0 for idf in state.idf(looked_up)]  # one look-up for all (a query in Postgres)
+            present = {t for t, found in zip(looked_up, in_corpus, strict=True) if found}
+            known = [w for w in own if w in present]
+            names += [run for run in runs if run in present]
+            proper_found = [(phrase, [zh for zh in found if all(t in present for t in tokenize(zh))])
+                            for phrase, found in proper]
+            proper_absent = sum(not found for _, found in proper_found)
+            names += [zh for _, found in proper_found for zh in found]
             # CC-CEDICT bridges English only: in another language its words would reach false friends
             # ("die" -> 死); names, numbers and Latin words carry over by themselves
             groups = state.dictionary.bridge_groups(text) if language == "en" else []
@@ -339,19 +353,22 @@ class Retriever:
             lang, terms = "en", [zh for _, found in groups for zh in found] + known + [
                 t for run in runs for t in tokenize(run)]
             # (German capitalises every noun: a capital says nothing of a name there)
-            unknown_name = language == "en" and _has_unknown_name(text, bool(names), reached | set(known))
+            # (a name CC-CEDICT knows whose Chinese the corpus lacks is, in another language, the
+            # unknown name; German capitalises every noun, so a capital alone says nothing there)
+            unknown_name = _has_unknown_name(text, bool(names), reached | set(known)) if language == "en" \
+                else proper_absent > 0
             name_words = {w for english in named + aliased for w in english.split()}
             if pinyin_names:
                 name_words |= state.names.spelling_words(text)
             absent, content = state.dictionary.absent(text, reached | set(known) | name_words) if language == "en" \
-                else (0, 0)
+                else (proper_absent, len(proper))
             absent_share = absent / content if content else 0.0
             # what the question asks about, one unit per English word or phrase (any of its Chinese
             # words will do) and per Latin token; the words that spelled a name are the name's unit
             units = [found for phrase, found in groups if not set(phrase.split()) <= name_words] + [[w] for w in known]
             pairs = [(zh, english) for english in named for zh in state.glossary["names"][english]]
             pairs += [(zh, english) for english in aliased for zh in state.glossary["aliases"][english]]
-            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in groups for zh in found]
+            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in groups + proper_found for zh in found]
             for zh, english in pairs:
                 asked.setdefault(simplified(zh), _as_written(text, english))
         aliases = glossary.chinese(aliased, state.glossary["aliases"])

@@ -45,3 +45,29 @@ def test_another_language_reaches_the_text_by_names_not_by_the_english_dictionar
     assert not german.unknown_name  # German capitalises nouns: "Unternehmen" is no name
     english = retriever.analyse("What did Sun Huaqin propose for enterprises?")
     assert english.language == "en" and "企业" in english.terms
+
+
+def test_names_cc_cedict_knows_reach_the_text_from_any_language_with_capitals(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    text = "# 特斯拉\n\n尼古拉·特斯拉于1856年出生，后来移居美国。\n"
+    (settings.corpus_dir / "tesla.md").write_text(text, encoding="utf-8")
+    retriever = Retriever(settings, fake_encoder)
+    for question, written in (("Wann wurde Nikola Tesla geboren?", "Nikola Tesla"),
+                              ("Когда родился Никола Тесла?", "Никола Тесла")):  # Cyrillic, read as "Nikola Tesla"
+        query = retriever.analyse(question)
+        assert query.language not in ("en", "zh") and "特斯拉" in query.names, question
+        assert dict(query.asked)["特斯拉"] == written  # the reading aid shows the question's own spelling
+        assert not query.unknown_name and query.absent_share == 0.0
+    # a name the dictionary knows and the corpus lacks: what "unknown name" means outside English
+    luther = retriever.analyse("Wann hat Martin Luther die Thesen veröffentlicht?")
+    assert luther.unknown_name and luther.absent_share == 1.0 and luther.missing_units == 1
+
+
+def test_proper_names_only_where_capitals_mark_them():
+    from rag.bridge import proper_names
+
+    assert proper_names("Martin Luther sinh năm nào?") == [("Martin Luther", ["马丁·路德", "路德"])]  # opens it
+    assert proper_names("Paris ist schön") == []  # one capitalised word opening a question: no name
+    assert proper_names("Die Stadt liegt am Fluss") == []  # German nouns are capitalised, and no names
+    assert proper_names("पेरिस कहाँ है?") == []  # no capitals: every word would be tried
