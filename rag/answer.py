@@ -64,7 +64,7 @@ def question_facts(ranking: Ranking) -> QuestionFacts:
     units = unit_coverage(ranking.folded, query.units, query.missing_units)
     return QuestionFacts(bool(query.terms), query.unknown_name, ranking.background_cos, query.absent_share,
                          ranking.corpus_size, absent, tuple(float(c) for c in coverage),
-                         tuple(float(u) for u in units))
+                         tuple(float(u) for u in units), ranking.corpus_cos)
 
 
 def answer_confidence(ranking: Ranking) -> float:

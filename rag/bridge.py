@@ -54,7 +54,7 @@ SYLLABLES_FILE = Path(__file__).parent / "data" / "pinyin_syllables.txt"
 
 
 @cache
-def _syllables() -> frozenset[str]:
+def syllables() -> frozenset[str]:
     """Every toneless pinyin syllable (packaged, so a question needs no pypinyin: ~55 MB)."""
     lines = SYLLABLES_FILE.read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
@@ -70,7 +70,7 @@ def pypinyin_syllables() -> frozenset[str]:
 
 def split_syllables(word: str) -> list[str] | None:
     """Split a folded word into pinyin syllables ("huaqin" -> ["hua", "qin"]); None if impossible."""
-    valid = _syllables()
+    valid = syllables()
     best: list[list[str] | None] = [None] * (len(word) + 1)
     best[0] = []
     for i in range(len(word)):

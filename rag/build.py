@@ -29,7 +29,8 @@ from .lexical import TRADITIONAL_SHARE, USER_WORDS_FILE, BM25Index, read_user_wo
 
 FORMAT_VERSION = 9  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
 # 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters;
-# 9: the corpus's own jieba words (corpus/userdict.txt) kept with the build
+# 9: the corpus's own jieba words (corpus/userdict.txt) kept with the build (and, from the tenth stop,
+# the passages' mean vector: a build without it has it computed when opened, Snapshot.centroid)
 # A corpus of up to this many passages (~1-2 MB of text) has the pinyin of every Chinese stretch
 # stored with its build; above, work and size would grow with the text (bench/RESULTS.md), so only
 # its distinct words are spelled: a name jieba cuts apart is then not found.
@@ -188,6 +189,8 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
         # the script questions are put in for the model (lexical.in_script)
         "script": "traditional" if traditional_share([p.text for p in passages]) >= TRADITIONAL_SHARE else "simplified",
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        # a question's cosine to it is its mean cosine to the passages (Snapshot.centroid)
+        "centroid": [round(float(x), 6) for x in vectors[: len(passages)].mean(axis=0)] if passages else [],
     }
     bm25 = BM25Index.build([p.text for p in passages])
     glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages),

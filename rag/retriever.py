@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import glossary
+from . import glossary, palladius
 from .bridge import ABBREVIATIONS, EN_STOPWORDS, proper_names
 from .build import model_and_chunker_reasons
 from .chunk import Passage
@@ -211,6 +211,7 @@ class Ranking:
     background_cos: float  # the question's cosine to the background's mean vector (scoring.QUESTION_FEATURES)
     folded: list[str]  # each candidate's text as terms are matched against it (Snapshot.folded)
     corpus_size: int  # passages in the build ranked on (scoring.QUESTION_FEATURES)
+    corpus_cos: float  # the question's mean cosine to the passages of that build (Snapshot.centroid)
 
     def order(self) -> list[int]:
         """Candidate rows, best first."""
@@ -320,6 +321,11 @@ class Retriever:
         aliased = glossary.matched(text, state.glossary["aliases"])
         names = glossary.chinese(named, state.glossary["names"])
         spelled = state.names.spelled_as(text) if re.search("[A-Za-z]", text) else {}  # only romanised words spell one
+        if re.search("[А-Яа-я]", text):  # a Russian question writes Chinese names in Cyrillic (Palladius)
+            for endings in palladius.ENDINGS:
+                romanised, cyrillic = palladius.romanise(text, endings)
+                for zh, words in state.names.spelled_as(romanised).items():
+                    spelled.setdefault(zh, " ".join(cyrillic.get(w, w) for w in words.split()))
         pinyin_names = list(spelled)
         names += pinyin_names
         asked: dict[str, str] = {}
@@ -429,8 +435,9 @@ class Retriever:
             sentence_coverage=best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
             sentence_characters=best_sentence_share(sentences, characters)))
         scores = score(features, load_weights()["rank"][query.model])
+        corpus_cos = float(state.centroid @ vector) if len(state.centroid) == len(vector) else 0.0
         return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector), texts,
-                       state.size)
+                       state.size, corpus_cos)
 
     def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], list[str], np.ndarray]:
         """Document offsets, texts and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""

@@ -313,6 +313,7 @@ class QuestionFacts:
     general_absent: float  # the share of its terms, each weighed by lexical.general_rarity, the corpus lacks
     general_coverage: tuple[float, ...]  # per candidate: the share of those weighed terms it holds
     unit_coverage: tuple[float, ...]  # per candidate: the share of what the question asks about it holds
+    corpus_cos: float  # its mean cosine to the corpus's passages (Snapshot.centroid)
 
 
 @dataclass(frozen=True)
@@ -366,6 +367,10 @@ def _score_lead(q: QuestionContext) -> float:
 #   where corpus IDF gives a term the corpus lacks no weight at all;
 # - the share of what the question asks about that the best passage holds (unit_coverage): a
 #   passage naming the company but not its head count holds half;
+# - how far the best passage stands above the question's mean cosine to the whole corpus
+#   (lead_over_corpus): English questions' cosines to Chinese text are all compressed, and a
+#   question about a text that is not there stands no further from the best passage than from
+#   the rest;
 # - English: a capitalised word no bridge reached, and the share of words CC-CEDICT knows whose
 #   Chinese the corpus lacks (Dictionary.absent): they reach nothing, so no term feature sees them.
 QUESTION_REGISTRY: dict[str, Callable[[QuestionContext], npt.ArrayLike]] = {
@@ -388,6 +393,7 @@ QUESTION_REGISTRY: dict[str, Callable[[QuestionContext], npt.ArrayLike]] = {
     "score_lead": _score_lead,
     "cos_over_tenth": lambda q: q.cosines[0] - q.cosines[min(9, len(q.cosines) - 1)],
     "unit_coverage": lambda q: q.facts.unit_coverage[q.best],
+    "lead_over_corpus": lambda q: q.cosines[0] - q.facts.corpus_cos,
 }
 QUESTION_FEATURES = tuple(QUESTION_REGISTRY)
 

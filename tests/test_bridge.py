@@ -5,11 +5,11 @@ import pytest
 from rag.bridge import (
     Dictionary,
     PinyinNames,
-    _syllables,
     corpus_glosses,
     pypinyin_syllables,
     spell_corpus,
     split_syllables,
+    syllables,
 )
 from tests.conftest import ARTICLE
 
@@ -44,7 +44,7 @@ def test_english_words_are_not_names(names):
 
 
 def test_packaged_syllables_are_pypinyins():
-    assert _syllables() == pypinyin_syllables()
+    assert syllables() == pypinyin_syllables()
 
 
 def test_syllable_split():

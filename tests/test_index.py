@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from rag.errors import CorpusError, IndexNotReady
@@ -23,6 +24,9 @@ def test_build_and_load_round_trip(settings, fake_encoder):
     assert manifest["model"] == fake_encoder.name and manifest["dim"] == 64
     assert manifest["chunker"]["max_chars"] == 600
     assert list(manifest["corpus"]) == ["ai-plus-manufacturing.md", "userdict.txt"]  # (the words change builds)
+    # the passages' mean vector: a question's product with it is its mean cosine to them
+    vectors = index.passage_vectors.reconstruct_n(0, index.passage_vectors.ntotal)
+    assert np.allclose(manifest["centroid"], vectors.mean(axis=0), atol=1e-5)
     lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
     assert not list(settings.index_dir.rglob("*.pkl")) and not list(settings.index_dir.rglob("*.pickle"))

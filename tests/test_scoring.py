@@ -135,7 +135,7 @@ def test_the_confidence_weighs_the_best_passage_against_the_background():
                                               np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2)))
     facts = QuestionFacts(has_terms=False, unknown_name=False, background_cos=0.75, absent_share=0.5,
                           corpus_size=400, general_absent=0.25, general_coverage=(0.6, 0.1),
-                          unit_coverage=(0.5, 1.0))
+                          unit_coverage=(0.5, 1.0), corpus_cos=0.8)
     row = question_features(table, np.array([1.0, 0.0]), facts)[None]
     assert column(row, "background_cos", QUESTION_FEATURES) == pytest.approx([0.75])
     assert column(row, "lead_over_background", QUESTION_FEATURES) == pytest.approx([0.15])
@@ -143,6 +143,8 @@ def test_the_confidence_weighs_the_best_passage_against_the_background():
     # the folder's size, and the top candidate's share of the generally weighed terms
     assert column(row, "log_size", QUESTION_FEATURES) == pytest.approx([np.log(400)])
     assert column(row, "general_coverage", QUESTION_FEATURES) == pytest.approx([0.6])
+    # and against the whole corpus: the best passage's lead over the question's mean cosine to it
+    assert column(row, "lead_over_corpus", QUESTION_FEATURES) == pytest.approx([0.1])
     assert column(row, "general_absent", QUESTION_FEATURES) == pytest.approx([0.25])
     # the best-scored candidate's share, not the largest
     assert column(row, "unit_coverage", QUESTION_FEATURES) == pytest.approx([0.5])
@@ -205,7 +207,8 @@ def scored(weights):
     table = passage_features(candidates())
     scores = score(table, weights["rank"]["en"])
     facts = QuestionFacts(has_terms=True, unknown_name=False, background_cos=0.7, absent_share=0.0, corpus_size=30,
-                          general_absent=0.1, general_coverage=(0.2, 0.4, 0.6), unit_coverage=(0.5, 0.5, 1.0))
+                          general_absent=0.1, general_coverage=(0.2, 0.4, 0.6), unit_coverage=(0.5, 0.5, 1.0),
+                          corpus_cos=0.75)
     sure = confidence(question_features(table, scores, facts), weights["confidence"]["en"])
     sentences = sentence_features("How many points did Manning score in 2015?", ["manning scored 30 points.",
                                   "it was 2015.", "the game ended."], np.array([0.8, 0.7, 0.6], np.float32),

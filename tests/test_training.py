@@ -27,7 +27,7 @@ def test_the_data_folder_comes_from_the_environment(monkeypatch, tmp_path):
 def test_cached_samples_and_vectors_read_back_as_they_were(tmp_path):
     """The cache is plain arrays and JSON (no pickle), and a cached run gives the same weights: every
     value, type and shape comes back."""
-    facts = QuestionFacts(True, False, 0.1 + 0.2, 0.0, 10, 1 / 3, (0.5, 0.25), (1.0, 0.0))
+    facts = QuestionFacts(True, False, 0.1 + 0.2, 0.0, 10, 1 / 3, (0.5, 0.25), (1.0, 0.0), 0.7)
     samples = [training.Sample("doc", "zh", True, np.arange(42, dtype=np.float32).reshape(2, 21) / 7,
                                np.array([True, False]), facts, for_evidence=True,
                                sentences=[(np.ones((3, 12), np.float32) / 3, np.array([False, True, False]))]),
@@ -54,7 +54,7 @@ def test_cached_samples_and_vectors_read_back_as_they_were(tmp_path):
 
 
 def test_a_cached_plan_is_not_run_again(tmp_path):
-    facts = QuestionFacts(True, False, 0.5, 0.0, 10, 0.0, (0.5,), (1.0,))
+    facts = QuestionFacts(True, False, 0.5, 0.0, 10, 0.0, (0.5,), (1.0,), 0.7)
     sample = training.Sample("doc", "zh", True, np.zeros((1, 21), np.float32), np.array([True]), facts)
     runs = []
     plans = {"cmrc 8": lambda: runs.append(1) or [sample]}

@@ -51,6 +51,17 @@ class Snapshot(ABC):
         use_words(glossary.get("words", []))  # a question is cut into words as the build's text was
 
     @cached_property
+    def centroid(self) -> np.ndarray:
+        """The passages' mean vector: a question's product with it is its mean cosine to them.
+        Stored with the build; an older build has it computed once, on first use."""
+        stored = self.manifest.get("centroid")
+        return np.asarray(stored if stored else self.mean_vector(), np.float32)
+
+    def mean_vector(self) -> np.ndarray:
+        """The mean of the passages' vectors, computed from the stored vectors (empty if unknown)."""
+        return np.zeros(0, np.float32)
+
+    @cached_property
     def names(self) -> PinyinNames:
         """Romanised names -> the corpus's Chinese, from the pinyin stored with the build."""
         return PinyinNames(self.glossary.get("spelled", {}))

@@ -275,6 +275,12 @@ class LocalSnapshot(Snapshot):
             raise IndexNotReady(f"index in {index.path} has {index.sentence_vectors.ntotal} sentence vectors "
                                 f"for {len(self.passage_of)} sentences: run `rag index --full`")
 
+    def mean_vector(self) -> np.ndarray:
+        vectors, total = self.index.passage_vectors, np.zeros(self.index.passage_vectors.d, np.float64)
+        for start in range(0, vectors.ntotal, 65_536):  # in slices: a big build is not copied whole
+            total += vectors.reconstruct_n(start, min(65_536, vectors.ntotal - start)).sum(axis=0)
+        return (total / max(vectors.ntotal, 1)).astype(np.float32)
+
     def idf(self, terms: Sequence[str]) -> list[float]:
         return self.index.bm25.idf(terms)
 

@@ -255,6 +255,11 @@ class PgSnapshot(Snapshot):
         self.size = int(manifest["passages"])
         self._t = lambda table: store.tables(table, name)
 
+    def mean_vector(self) -> np.ndarray:
+        with self.store.cursor() as cur:
+            row = cur.execute(f"SELECT avg(vector) FROM {self._t('passages')}", binary=True).fetchone()
+        return _array(row[0]) if row and row[0] is not None else np.zeros(0, np.float32)
+
     def idf(self, terms: Sequence[str]) -> list[float]:
         with self.store.cursor() as cur:
             df = dict(cur.execute(f"SELECT term, df FROM {self._t('terms')} WHERE term = ANY(%s)", (list(terms),)))
