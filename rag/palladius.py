@@ -54,9 +54,10 @@ def cyrillic(syllable: str) -> str | None:
 
 @cache
 def _by_spelling() -> dict[str, str]:
-    """Palladius spelling -> pinyin syllable (the first of a few that share one: "ле" is lie, not le)."""
+    """Palladius spelling -> pinyin syllable. One spelling is shared, "ло": luo (罗, 洛, a name's
+    syllable), not the interjection lo; the longer syllable wins such a tie."""
     out: dict[str, str] = {}
-    for syllable in sorted(syllables()):
+    for syllable in sorted(syllables(), key=lambda s: (-len(s), s)):
         spelled = cyrillic(syllable)
         if spelled:
             out.setdefault(spelled, syllable)
@@ -84,7 +85,9 @@ def to_pinyin(word: str) -> str | None:
 
 
 # A name declined in a Russian sentence takes a case ending: each reading of a question tries one
-# way to take it off ("в Чжэцзяне" -> Чжэцзян, "у Чжан Тяньжэня" -> Тяньжэнь, "с Сунь Хуацинем").
+# way to take it off ("в Чжэцзяне" -> Чжэцзян, "у Чжан Тяньжэня" -> Тяньжэнь, "с Сунь Хуацинем"),
+# in this order, and the first that spells a name of the corpus is taken (Retriever.analyse): a
+# name read whole is never cut ("Ли Хуа" is not "Ли Ху").
 ENDINGS = ((), (("[аяуюеыи]$", ""),), (("[яюе]$", "ь"),), (("(ом|ой)$", ""), ("(ем|ей)$", "ь")))
 
 
@@ -92,20 +95,27 @@ def romanise(question: str, endings: tuple[tuple[str, str], ...] = ()) -> tuple[
     """``question`` with each capitalised Cyrillic word that reads as Palladius syllables written in
     pinyin instead ("Что предложила Сунь Хуацинь?" -> "Что предложила Sun Huaqin?"), and each
     pinyin word -> the Cyrillic it stands for. ``endings``: (pattern, replacement) pairs that take
-    a case ending off a word first (one of ENDINGS)."""
-    back: dict[str, str] = {}
+    a case ending off a word first (one of ENDINGS).
 
-    def swap(match: re.Match) -> str:
-        word = match.group(0)
-        if not word[0].isupper():
-            return word
-        stem = word
+    A word opening the question or a sentence is capitalised whatever it is ("Какая", "Или" read
+    as ka ka, yi li): there it counts only as the first of a two-word name ("Сунь Хуацинь …").
+    """
+    words = list(re.finditer("[А-ЯЁа-яё]+", question))
+    readings: list[str | None] = []
+    for match in words:
+        word, stem = match.group(0), match.group(0)
         for pattern, replacement in endings:
             stem = re.sub(pattern, replacement, stem)
-        pinyin = to_pinyin(stem) if len(stem) >= 2 else None
-        if not pinyin:
-            return word
-        back[pinyin.capitalize()] = word
-        return pinyin.capitalize()
-
-    return re.sub("[А-ЯЁа-яё]+", swap, question), back
+        readings.append(to_pinyin(stem) if word[0].isupper() and len(stem) >= 2 else None)
+    out, back, end = [], {}, 0
+    for i, match in enumerate(words):
+        pinyin, before = readings[i], question[: match.start()].rstrip()
+        if pinyin and (not before or before[-1] in ".!?。！？…"):
+            followed = i + 1 < len(words) and readings[i + 1] is not None and \
+                question[match.end() : words[i + 1].start()] in (" ", "-")
+            pinyin = pinyin if followed else None
+        if pinyin:
+            back[pinyin.capitalize()] = match.group(0)
+            out += [question[end : match.start()], pinyin.capitalize()]
+            end = match.end()
+    return "".join(out) + question[end:], back

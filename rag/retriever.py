@@ -322,10 +322,13 @@ class Retriever:
         names = glossary.chinese(named, state.glossary["names"])
         spelled = state.names.spelled_as(text) if re.search("[A-Za-z]", text) else {}  # only romanised words spell one
         if re.search("[А-Яа-я]", text):  # a Russian question writes Chinese names in Cyrillic (Palladius)
-            for endings in palladius.ENDINGS:
+            for endings in palladius.ENDINGS:  # the first reading that spells a name of the corpus
                 romanised, cyrillic = palladius.romanise(text, endings)
-                for zh, words in state.names.spelled_as(romanised).items():
+                found = state.names.spelled_as(romanised) if cyrillic else {}
+                for zh, words in found.items():
                     spelled.setdefault(zh, " ".join(cyrillic.get(w, w) for w in words.split()))
+                if found:
+                    break
         pinyin_names = list(spelled)
         names += pinyin_names
         asked: dict[str, str] = {}
@@ -358,9 +361,8 @@ class Retriever:
             reached = {w for phrase, _ in groups for w in phrase.split()}
             lang, terms = "en", [zh for _, found in groups for zh in found] + known + [
                 t for run in runs for t in tokenize(run)]
-            # (German capitalises every noun: a capital says nothing of a name there)
-            # (a name CC-CEDICT knows whose Chinese the corpus lacks is, in another language, the
-            # unknown name; German capitalises every noun, so a capital alone says nothing there)
+            # (in another language, the unknown name is a name CC-CEDICT knows whose Chinese the corpus
+            # lacks: German capitalises every noun, so a capital alone says nothing of a name there)
             unknown_name = _has_unknown_name(text, bool(names), reached | set(known)) if language == "en" \
                 else proper_absent > 0
             name_words = {w for english in named + aliased for w in english.split()}
@@ -435,9 +437,11 @@ class Retriever:
             sentence_coverage=best_sentence_share(sentences, dict(zip(query.terms, query.idf, strict=True))),
             sentence_characters=best_sentence_share(sentences, characters)))
         scores = score(features, load_weights()["rank"][query.model])
-        corpus_cos = float(state.centroid @ vector) if len(state.centroid) == len(vector) else 0.0
-        return Ranking(query, found, ids, features, scores, characters, float(self.background() @ vector), texts,
-                       state.size, corpus_cos)
+        # (a build without passages has no mean vector: the background's stands in, so the feature
+        # that reads it, lead_over_corpus, keeps its usual scale)
+        background_cos = float(self.background() @ vector)
+        corpus_cos = float(state.centroid @ vector) if len(state.centroid) == len(vector) else background_cos
+        return Ranking(query, found, ids, features, scores, characters, background_cos, texts, state.size, corpus_cos)
 
     def sentence_rows(self, ranking: Ranking, row: int) -> tuple[list[tuple[int, int]], list[str], np.ndarray]:
         """Document offsets, texts and scoring.SENTENCE_FEATURES of the sentences of candidate ``row``."""

@@ -368,9 +368,10 @@ def _score_lead(q: QuestionContext) -> float:
 # - the share of what the question asks about that the best passage holds (unit_coverage): a
 #   passage naming the company but not its head count holds half;
 # - how far the best passage stands above the question's mean cosine to the whole corpus
-#   (lead_over_corpus): English questions' cosines to Chinese text are all compressed, and a
-#   question about a text that is not there stands no further from the best passage than from
-#   the rest;
+#   (lead_over_corpus): a question about a text that is not there stands little further from the
+#   best passage than from the rest. It moves with lead_over_background, so its learned weight
+#   can come out negative beside that one's positive: read the two together. Learned for
+#   questions in other languages only (training.LEFT_OUT);
 # - English: a capitalised word no bridge reached, and the share of words CC-CEDICT knows whose
 #   Chinese the corpus lacks (Dictionary.absent): they reach nothing, so no term feature sees them.
 QUESTION_REGISTRY: dict[str, Callable[[QuestionContext], npt.ArrayLike]] = {

@@ -27,6 +27,12 @@ def test_build_and_load_round_trip(settings, fake_encoder):
     # the passages' mean vector: a question's product with it is its mean cosine to them
     vectors = index.passage_vectors.reconstruct_n(0, index.passage_vectors.ntotal)
     assert np.allclose(manifest["centroid"], vectors.mean(axis=0), atol=1e-5)
+    # a build made before the mean vector was stored has it computed when first asked
+    older = dict(manifest)
+    del older["centroid"]
+    snapshot = open_store(settings).open()
+    snapshot.manifest = older
+    assert np.allclose(snapshot.centroid, vectors.mean(axis=0), atol=1e-5)
     lines = (index.path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     assert "孙华芹" in "".join(lines)  # human-readable, not \\u-escaped
     assert not list(settings.index_dir.rglob("*.pkl")) and not list(settings.index_dir.rglob("*.pickle"))

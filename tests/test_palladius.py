@@ -36,3 +36,21 @@ def test_a_russian_question_reaches_the_name_and_shows_its_own_spelling(settings
     assert dict(query.asked)["孙华芹"] == "Сунь Хуацинь"  # the reading aid shows the question's spelling
     declined = retriever.analyse("Что известно о компании Чжан Тяньжэня?")  # genitive: Тяньжэн-я
     assert declined.names == ("张天任",)
+
+
+def test_ordinary_russian_words_are_not_names():
+    # a word opening a question is capitalised whatever it is: only the first of a two-word name
+    for question in ("Какая компания выпустила телевизор?", "Или это была чума?", "Сила тяжести какая?",
+                     "Кто это? Куда он ушёл?"):
+        assert all(romanise(question, endings)[1] == {} for endings in ENDINGS), question
+    assert romanise("Сунь Хуацинь что предложила?")[0] == "Sun Huaqin что предложила?"
+    assert to_pinyin("Ло") == "luo"  # the name's syllable (罗, 洛), not the interjection lo
+
+
+def test_a_name_read_whole_is_not_cut(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    retriever = Retriever(settings, fake_encoder)
+    for question in ("Какая компания у Сунь Хуацинь?", "Или это была чума?", "Сила тяжести какая?"):
+        query = retriever.analyse(question)
+        assert set(query.names) <= {"孙华芹"}, (question, query.names)

@@ -75,3 +75,14 @@ def test_the_listwise_fit_puts_the_right_candidate_first():
     assert model.coef[0] > 5 * abs(model.coef[1])
     excluded = training.fit_listwise(groups, ("signal", "noise"), l2=0.1, unpenalised=(), excluded=("noise",))
     assert excluded.features == ("signal", "noise") and excluded.coef[1] == 0.0
+
+
+def test_a_feature_a_group_leaves_out_has_no_weight_in_the_shipped_model():
+    from rag.scoring import load_weights
+
+    weights = load_weights.__wrapped__()  # (not the cached load)
+    for group, names in training.LEFT_OUT.items():
+        model = weights["confidence"][group]
+        assert all(model.coef[model.features.index(name)] == 0.0 for name in names), group
+    xx = weights["confidence"]["xx"]
+    assert xx.coef[xx.features.index("lead_over_corpus")] != 0.0  # learned where it helps
