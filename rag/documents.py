@@ -9,7 +9,11 @@ One place for what the chat's Corpus tab, `rag add` / `rag remove`, the HTTP API
 
 Every change is a build like ``rag index``'s: it queues behind a running build, and it is atomic:
 if the build fails, the change is taken back (an add's file goes, a removed or replaced document
-comes back), so what users were told is in the corpus is what the live build holds.
+comes back), so what users were told is in the corpus is what the live build holds. Changes to one
+store are made one at a time in a process, from the old text read to the build or its undoing, so
+a change that fails never takes back another made meanwhile; at most MAX_WAITING_CHANGES wait,
+and one more is refused as busy (each waits on a thread the server also answers questions with).
+Two servers changing one shared store at once are kept apart only by the store's build lock.
 """
 
 from __future__ import annotations
@@ -23,11 +27,42 @@ from pathlib import Path
 
 from .corpus import add_file, add_text, file_document, text_document
 from .embed import Encoder
-from .errors import CorpusError, DocumentNotFound, RagError
+from .errors import BusyError, CorpusError, DocumentNotFound, RagError
 from .stores import Store
 
 # (fraction done, what is happening): the chat's progress bar, the API's build state
 Progress = Callable[[float, str], None]
+MAX_WAITING_CHANGES = 8  # changes of one store waiting for the one under way, in this process
+
+
+class _ChangeQueue:
+    """The changes of one store: one under way, the others waiting."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting = 0
+
+
+_QUEUES: dict[str, _ChangeQueue] = {}  # store (Store.describe) -> its queue
+_QUEUES_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _one_at_a_time(store: Store, progress: Progress | None) -> Iterator[None]:
+    """Hold the store's change queue for one change, waiting behind the one under way."""
+    with _QUEUES_LOCK:
+        queue = _QUEUES.setdefault(store.describe(), _ChangeQueue())
+        if queue.waiting >= MAX_WAITING_CHANGES:
+            raise BusyError(f"{queue.waiting} changes are already waiting to be built: try again in a while")
+        queue.waiting += 1
+    try:
+        if queue.lock.locked() and progress:
+            progress(0.0, "waiting for an earlier change to be built")
+        with queue.lock:
+            yield
+    finally:
+        with _QUEUES_LOCK:
+            queue.waiting -= 1
 
 
 @dataclass(frozen=True)
@@ -114,19 +149,20 @@ class Documents:
         titled ``title``; returns once it is in the live build. Never overwrites: a name taken
         (here or in a shared store) gets ``-2``, the same text twice is refused."""
         store = self.store
-        if source is not None:
-            path = add_file(self.corpus_dir, source, name, reserve=store.reserve)
-        else:
-            path = add_text(self.corpus_dir, title or "", text or "", reserve=store.reserve)
-        name = path.relative_to(self.corpus_dir).as_posix()
+        with _one_at_a_time(store, progress):
+            if source is not None:
+                path = add_file(self.corpus_dir, source, name, reserve=store.reserve)
+            else:
+                path = add_text(self.corpus_dir, title or "", text or "", reserve=store.reserve)
+            name = path.relative_to(self.corpus_dir).as_posix()
 
-        def undo() -> None:
-            data = path.read_bytes()
-            path.unlink(missing_ok=True)
-            with contextlib.suppress(RagError):  # (a shared store gone: the next build there indexes it)
-                store.unreserve(name, data)
+            def undo() -> None:
+                data = path.read_bytes()
+                path.unlink(missing_ok=True)
+                with contextlib.suppress(RagError):  # (a shared store gone: the next build there indexes it)
+                    store.unreserve(name, data)
 
-        return self._build("added", name, undo, progress)
+            return self._build("added", name, undo, progress)
 
     def replace(self, name: str, source: Path | None = None, *, source_name: str | None = None,
                 title: str | None = None, text: str | None = None, progress: Progress | None = None) -> Change:
@@ -143,17 +179,20 @@ class Documents:
             if suffix != ".md":
                 raise CorpusError(f"{name} is a {suffix} document: only a .md document is replaced by pasted text")
             data = text_document(title or Path(name).stem, text or "")[1]
-        old = self.store.read_document(name)
-        self.store.put_document(name, data)
-        return self._build("replaced", name, lambda: self.store.put_document(name, old), progress)
+        with _one_at_a_time(self.store, progress):
+            self._check_name(name)  # (removed while this one waited?)
+            old = self.store.read_document(name)
+            self.store.put_document(name, data)
+            return self._build("replaced", name, lambda: self.store.put_document(name, old), progress)
 
     def remove(self, name: str, progress: Progress | None = None) -> Change:
         """Remove document ``name``; returns once the live build no longer holds it."""
-        names = self._check_name(name)
-        if names == [name]:
-            raise CorpusError(f"{name} is the only document: add another before removing it")
-        old = self.store.take_document(name)
-        return self._build("removed", name, lambda: self.store.put_document(name, old), progress)
+        self._check_name(name)
+        with _one_at_a_time(self.store, progress):
+            if self._check_name(name) == [name]:  # (checked again: another change may have come first)
+                raise CorpusError(f"{name} is the only document: add another before removing it")
+            old = self.store.take_document(name)
+            return self._build("removed", name, lambda: self.store.put_document(name, old), progress)
 
     def _check_name(self, name: str) -> list[str]:
         names = self.names()

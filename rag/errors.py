@@ -23,3 +23,7 @@ class QuestionError(RagError):
 
 class DocumentNotFound(CorpusError):
     """No document of that name in the corpus (or the store)."""
+
+
+class BusyError(RagError):
+    """Too much is waiting already (changes queued to be built): try again later."""

@@ -121,3 +121,66 @@ def test_collections_have_their_own_corpus_and_index(tmp_path, fake_encoder):
     assert [d for d, _, _ in open_store(robots).open().documents()] == ["乙.md"]
     env = Settings.from_env(corpus_dir=tmp_path / "corpus", collection="robots")
     assert env.corpus_dir == robots.corpus_dir and replace(env, model=robots.model).collection == "robots"
+
+
+def test_a_failed_change_never_takes_back_another_made_meanwhile(settings, fake_encoder, monkeypatch):
+    """Two replacements of one document at once, the first's build failing: the second stands."""
+    import threading
+    import time
+
+    from rag.stores.local import LocalStore
+
+    docs = _docs(settings, fake_encoder)
+    docs.add(title="机器人工厂", text=ROBOTS)
+    building, release, builds = threading.Event(), threading.Event(), []
+    real_build = LocalStore.build
+
+    def build(self, *args, **kwargs):
+        builds.append(1)
+        if len(builds) == 1:  # the first replacement's build: held, then it fails (a full disk, say)
+            building.set()
+            release.wait(10)
+            raise RagError("no space left on the device")
+        return real_build(self, *args, **kwargs)
+
+    monkeypatch.setattr(LocalStore, "build", build)
+    failed: list[Exception] = []
+
+    def first() -> None:
+        try:
+            docs.replace("机器人工厂.md", text="宁波某工厂部署了300台协作机器人。")
+        except RagError as exc:
+            failed.append(exc)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert building.wait(10)
+    second = threading.Thread(target=docs.replace, args=("机器人工厂.md",),
+                              kwargs={"text": "宁波某工厂部署了5000台协作机器人。"})
+    second.start()
+    # (unqueued, the second would reach its build now, before the first's undoing: give it the time)
+    for _ in range(20):
+        if len(builds) > 1:
+            break
+        time.sleep(0.1)
+    release.set()
+    one.join(10)
+    second.join(10)
+    assert failed and "not replaced" in str(failed[0])
+    text = (settings.corpus_dir / "机器人工厂.md").read_text(encoding="utf-8")
+    assert "5000台" in text  # the second replacement: the first's undoing came before it
+    retriever = Retriever(settings, fake_encoder, progress=lambda m: None)
+    assert "5000台" in retriever.search("宁波某工厂部署了多少台协作机器人", 1)[0].text
+
+
+def test_changes_beyond_the_queue_are_refused_as_busy(settings, fake_encoder, monkeypatch):
+    from rag import documents
+    from rag.errors import BusyError
+
+    monkeypatch.setattr(documents, "MAX_WAITING_CHANGES", 0)
+    with pytest.raises(BusyError, match="already waiting"):
+        _docs(settings, fake_encoder).add(title="机器人工厂", text=ROBOTS)
+    assert not (settings.corpus_dir / "机器人工厂.md").exists()  # nothing written
+    from ui.api import status_of
+
+    assert status_of(BusyError("busy")) == 503  # over HTTP: the server's state, try again later
