@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .build import wait_for
 from .corpus import add_file, add_text, file_document, text_document
 from .embed import Encoder
 from .errors import BusyError, CorpusError, DocumentNotFound, RagError
@@ -48,18 +49,21 @@ _QUEUES_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _one_at_a_time(store: Store, progress: Progress | None) -> Iterator[None]:
-    """Hold the store's change queue for one change, waiting behind the one under way."""
+def _one_at_a_time(store: Store, note: Callable[[str], None]) -> Iterator[None]:
+    """Hold the store's change queue for one change, waiting behind the one under way and saying
+    so as a build queued behind another does (``note``: the running build's progress)."""
     with _QUEUES_LOCK:
         queue = _QUEUES.setdefault(store.describe(), _ChangeQueue())
         if queue.waiting >= MAX_WAITING_CHANGES:
             raise BusyError(f"{queue.waiting} changes are already waiting to be built: try again in a while")
         queue.waiting += 1
     try:
-        if queue.lock.locked() and progress:
-            progress(0.0, "waiting for an earlier change to be built")
-        with queue.lock:
+        if not queue.lock.acquire(blocking=False):
+            wait_for(lambda: queue.lock.acquire(blocking=False), note)
+        try:
             yield
+        finally:
+            queue.lock.release()
     finally:
         with _QUEUES_LOCK:
             queue.waiting -= 1
@@ -149,7 +153,7 @@ class Documents:
         titled ``title``; returns once it is in the live build. Never overwrites: a name taken
         (here or in a shared store) gets ``-2``, the same text twice is refused."""
         store = self.store
-        with _one_at_a_time(store, progress):
+        with _one_at_a_time(store, self._note(progress)):
             if source is not None:
                 path = add_file(self.corpus_dir, source, name, reserve=store.reserve)
             else:
@@ -179,7 +183,7 @@ class Documents:
             if suffix != ".md":
                 raise CorpusError(f"{name} is a {suffix} document: only a .md document is replaced by pasted text")
             data = text_document(title or Path(name).stem, text or "")[1]
-        with _one_at_a_time(self.store, progress):
+        with _one_at_a_time(self.store, self._note(progress)):
             self._check_name(name)  # (removed while this one waited?)
             old = self.store.read_document(name)
             self.store.put_document(name, data)
@@ -188,11 +192,16 @@ class Documents:
     def remove(self, name: str, progress: Progress | None = None) -> Change:
         """Remove document ``name``; returns once the live build no longer holds it."""
         self._check_name(name)
-        with _one_at_a_time(self.store, progress):
+        with _one_at_a_time(self.store, self._note(progress)):
             if self._check_name(name) == [name]:  # (checked again: another change may have come first)
                 raise CorpusError(f"{name} is the only document: add another before removing it")
             old = self.store.take_document(name)
             return self._build("removed", name, lambda: self.store.put_document(name, old), progress)
+
+    def _note(self, progress: Progress | None) -> Callable[[str], None]:
+        """Waiting messages for ``progress``, with this server's running build's progress."""
+        say = progress or (lambda fraction, message: None)
+        return lambda message: say(*self.board.status(message))
 
     def _check_name(self, name: str) -> list[str]:
         names = self.names()
@@ -204,7 +213,7 @@ class Documents:
 
     def _build(self, action: str, name: str, undo: Callable[[], None], progress: Progress | None) -> Change:
         """Build until ``name``'s change is live; if the build fails, ``undo`` it and say so."""
-        board, say = self.board, progress or (lambda fraction, message: None)
+        board, say, note = self.board, progress or (lambda fraction, message: None), self._note(progress)
         verb = {"added": "adding", "replaced": "replacing", "removed": "removing"}[action]
 
         def embedding(done: int, total: int) -> None:
@@ -217,7 +226,7 @@ class Documents:
             # The build reads the corpus once it holds the lock: when it returns this change is live.
             try:
                 report = self.store.build(self.encoder, wait=True, progress=embedding,
-                                          note=lambda message: say(*board.status(message)))
+                                          note=note)
             except Exception as exc:  # noqa: BLE001 - not live, so not done: taken back, and said in one line
                 with contextlib.suppress(Exception):
                     undo()
