@@ -69,21 +69,25 @@ def pypinyin_syllables() -> frozenset[str]:
     return frozenset(s for s in out if s.isalpha())
 
 
-def split_syllables(word: str) -> list[str] | None:
-    """Split a folded word into pinyin syllables ("huaqin" -> ["hua", "qin"]); None if impossible."""
-    valid = syllables()
+def fewest_pieces(word: str, pieces: Container[str], longest: int) -> list[str] | None:
+    """``word`` cut into the fewest pieces found in ``pieces`` (each at most ``longest`` characters),
+    in order; None if it cannot be. Fewer, longer pieces win: "xian" rather than "xi an"."""
     best: list[list[str] | None] = [None] * (len(word) + 1)
     best[0] = []
     for i in range(len(word)):
         if best[i] is None:
             continue
-        for j in range(i + 1, min(len(word), i + 6) + 1):
-            if word[i:j] in valid:
+        for j in range(i + 1, min(len(word), i + longest) + 1):
+            if word[i:j] in pieces:
                 candidate = best[i] + [word[i:j]]  # type: ignore[operator]
-                # prefer fewer, longer syllables: "xian" rather than "xi an"
                 if best[j] is None or len(candidate) < len(best[j]):  # type: ignore[arg-type]
                     best[j] = candidate
     return best[len(word)]
+
+
+def split_syllables(word: str) -> list[str] | None:
+    """Split a folded word into pinyin syllables ("huaqin" -> ["hua", "qin"]); None if impossible."""
+    return fewest_pieces(word, syllables(), 6)
 
 
 def spell_corpus(texts: Iterable[str]) -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .bridge import syllables
+from .bridge import fewest_pieces, syllables
 
 _INITIALS = {"b": "б", "p": "п", "m": "м", "f": "ф", "d": "д", "t": "т", "n": "н", "l": "л", "g": "г", "k": "к",
              "h": "х", "j": "цз", "q": "ц", "x": "с", "zh": "чж", "ch": "ч", "sh": "ш", "r": "ж", "z": "цз",
@@ -71,17 +71,8 @@ def to_pinyin(word: str) -> str | None:
     if not re.fullmatch("[а-яё]+", word):
         return None
     table = _by_spelling()
-    best: list[list[str] | None] = [None] * (len(word) + 1)
-    best[0] = []
-    for i in range(len(word)):
-        if best[i] is None:
-            continue
-        for j in range(i + 1, min(len(word), i + 5) + 1):
-            if word[i:j] in table:
-                candidate = best[i] + [table[word[i:j]]]  # type: ignore[operator]
-                if best[j] is None or len(candidate) < len(best[j]):  # type: ignore[arg-type]
-                    best[j] = candidate
-    return "".join(best[-1]) if best[-1] else None
+    pieces = fewest_pieces(word, table, 5)
+    return "".join(table[piece] for piece in pieces) if pieces else None
 
 
 # A name declined in a Russian sentence takes a case ending: each reading of a question tries one
