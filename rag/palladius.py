@@ -71,7 +71,7 @@ def to_pinyin(word: str) -> str | None:
     if not re.fullmatch("[а-яё]+", word):
         return None
     table = _by_spelling()
-    pieces = fewest_pieces(word, table, 5)
+    pieces = fewest_pieces(word, table, max(map(len, table)))  # (the longest: "цзюань", juan, 6 letters)
     return "".join(table[piece] for piece in pieces) if pieces else None
 
 

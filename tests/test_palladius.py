@@ -18,6 +18,7 @@ def test_cyrillic_names_read_back_as_pinyin():
     assert [to_pinyin(w) for w in ("Хуацинь", "Тяньжэнь", "Шэньчжэнь", "Хуавэй", "Сиань")] == [
         "huaqin", "tianren", "shenzhen", "huawei", "xian"]  # fewer, longer syllables: Xi'an is "xian"
     assert to_pinyin("Москва") is None and to_pinyin("Tesla") is None
+    assert to_pinyin("Цзюань") == "juan" and to_pinyin("Чжуанцзы") == "zhuangzi"  # six-letter syllables
 
 
 def test_a_declined_name_is_read_without_its_ending():
