@@ -345,13 +345,13 @@ class Retriever:
             runs = [simplified(run) for run in HAN_RUN.findall(text)]
             # Another language: the names CC-CEDICT knows by their English spelling ("Nikola Tesla")
             proper = proper_names(text) if language != "en" else []
-            name_tokens = sorted({t for _, found in proper for zh in found for t in tokenize(zh)})
-            looked_up = own + runs + name_tokens
+            name_tokens = {zh: tokenize(zh) for _, found in proper for zh in found}  # (each cut once)
+            looked_up = own + runs + sorted({t for tokens in name_tokens.values() for t in tokens})
             in_corpus = [idf > 0 for idf in state.idf(looked_up)]  # one look-up for all (a query in Postgres)
             present = {t for t, found in zip(looked_up, in_corpus, strict=True) if found}
             known = [w for w in own if w in present]
             names += [run for run in runs if run in present]
-            proper_found = [(phrase, [zh for zh in found if all(t in present for t in tokenize(zh))])
+            proper_found = [(phrase, [zh for zh in found if all(t in present for t in name_tokens[zh])])
                             for phrase, found in proper]
             proper_absent = sum(not found for _, found in proper_found)
             names += [zh for _, found in proper_found for zh in found]
