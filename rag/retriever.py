@@ -355,9 +355,10 @@ class Retriever:
                             for phrase, found in proper]
             proper_absent = sum(not found for _, found in proper_found)
             names += [zh for _, found in proper_found for zh in found]
-            # CC-CEDICT bridges English only: in another language its words would reach false friends
+            # CC-CEDICT bridges English; another language reaches its English words through words
+            # spelled alike ("Parlamento" -> parliament), never through short ones, false friends
             # ("die" -> 死); names, numbers and Latin words carry over by themselves
-            groups = state.dictionary.bridge_groups(text) if language == "en" else []
+            groups = state.dictionary.bridge_groups(text) if language == "en" else state.dictionary.cognate_groups(text)
             reached = {w for phrase, _ in groups for w in phrase.split()}
             lang, terms = "en", [zh for _, found in groups for zh in found] + known + [
                 t for run in runs for t in tokenize(run)]
@@ -376,7 +377,7 @@ class Retriever:
             units = [found for phrase, found in groups if not set(phrase.split()) <= name_words] + [[w] for w in known]
             pairs = [(zh, english) for english in named for zh in state.glossary["names"][english]]
             pairs += [(zh, english) for english in aliased for zh in state.glossary["aliases"][english]]
-            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in groups + proper_found for zh in found]
+            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in proper_found + groups for zh in found]
             for zh, english in pairs:
                 asked.setdefault(simplified(zh), _as_written(text, english))
         aliases = glossary.chinese(aliased, state.glossary["aliases"])

@@ -101,3 +101,20 @@ def test_aliases_of_rare_names():
     from rag.glossary import text_aliases
 
     assert text_aliases(["李𬀩科技（Liwei Tech）成立于2020年"]) == {"liwei tech": ["李𬀩科技"]}
+
+
+@pytest.mark.parametrize("question, word", [
+    ("¿Qué decide el Parlamento?", "议会"),  # Spanish: the same word
+    ("¿Cuál es su complejidad?", "复杂性"),  # -dad -> -ty: complexity
+    ("Wie hoch ist die Temperatur?", "温度"),  # German: closest in spelling, temperature
+    ("Какая технология?", "技术"),  # Russian, read in Latin letters: technology
+    ("Ce universitate?", "大学"),  # Romanian
+])
+def test_another_language_reaches_english_words_spelled_alike(question, word):
+    dictionary = Dictionary(corpus_glosses({"议会", "复杂性", "温度", "技术", "大学", "死"}))
+    assert word in [zh for _, found in dictionary.cognate_groups(question) for zh in found]
+
+
+def test_short_words_are_never_taken_for_english_ones():
+    # German "die" (the) is CC-CEDICT's "to die" -> 死; no word under five letters is tried
+    assert Dictionary(corpus_glosses({"死"})).cognate_groups("Wann kam die Zeit?") == []

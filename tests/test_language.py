@@ -47,6 +47,15 @@ def test_another_language_reaches_the_text_by_names_not_by_the_english_dictionar
     assert english.language == "en" and "企业" in english.terms
 
 
+def test_another_language_reaches_terms_through_english_words_spelled_alike(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    query = Retriever(settings, fake_encoder).analyse("¿Qué tecnología propone Sun Huaqin para la industria?")
+    assert query.language == "es" and {"技术", "工业"} <= set(query.terms)
+    asked = dict(query.asked)  # the reading aid shows the question's own word for what it reached
+    assert asked["技术"] == "tecnología" and asked["工业"] == "industria" and asked["孙华芹"] == "Sun Huaqin"
+
+
 def test_names_cc_cedict_knows_reach_the_text_from_any_language_with_capitals(settings, fake_encoder):
     from rag.retriever import Retriever
 
