@@ -28,7 +28,7 @@ from .config import Settings
 from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError, RagError
-from .language import detect, model_group
+from .language import detect, model_group, towards_chinese
 from .lexical import HAN_RUN, in_script, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
@@ -417,7 +417,8 @@ class Retriever:
         """Score every candidate passage of each question (the features the ranker and tuning use),
         each on the build it was analysed on."""
         vectors = self.encoder.encode_queries([q.for_model or q.text for q in queries])
-        return [self._rank(q.snapshot or self._current(), q, v) for q, v in zip(queries, vectors, strict=True)]
+        return [self._rank(q.snapshot or self._current(), q, towards_chinese(v, q.language, self.encoder.name))
+                for q, v in zip(queries, vectors, strict=True)]
 
     def _rank(self, state: Snapshot, query: Query, vector: np.ndarray) -> Ranking:
         ids = state.candidates(vector, candidate_terms(query))

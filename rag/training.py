@@ -48,7 +48,7 @@ from .build import FORMAT_VERSION
 from .config import Settings
 from .embed import SentenceTransformerEncoder
 from .evaluate import is_right, read_questions, squash
-from .language import model_group
+from .language import OFFSETS_FILE, model_group, offsets
 from .retriever import Retriever
 from .scoring import (
     BACKGROUND_FILE,
@@ -449,6 +449,20 @@ def write_background(articles: list[Article]) -> None:
     BACKGROUND_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def write_offsets(encoder, eval_dir: Path) -> None:
+    """Each language's offset from Chinese (language.towards_chinese): the mean vector of the
+    training articles' questions in it less that of the same questions in Chinese."""
+    def mean(language: str) -> np.ndarray:
+        questions = list(dict.fromkeys(q["q"] for a in thirds(xquad_in(eval_dir, language))[1] for q in a.questions))
+        return encoder.encode_queries(questions).mean(axis=0)
+
+    chinese = mean("zh")
+    by_language = {language: [round(float(x), 6) for x in mean(language) - chinese]
+                   for language in ("en",) + OTHER_LANGUAGES}
+    OFFSETS_FILE.write_text(json.dumps({"model": encoder.name, "offsets": by_language}) + "\n", encoding="utf-8")
+    offsets.cache_clear()
+
+
 def thirds(articles: list[Article]) -> tuple[list[Article], list[Article]]:
     """(every third document, held aside; the other two thirds, to train on)."""
     return articles[0::3], [a for i, a in enumerate(articles) if i % 3]
@@ -674,6 +688,8 @@ def main(argv: list[str] | None = None) -> None:
         write_background(thirds(xquad_articles(eval_dir))[1])
     if args.cache:
         encoder.memo = load_vectors(args.cache)
+    if args.write:  # (before any question is asked: every sample's question vector is moved by them)
+        write_offsets(encoder, eval_dir)
     tune_sets = gather(train_plans, args.cache / "train" if args.cache else None, encoder, args.cache)
     held_sets = gather(held_plans, args.cache / "held" if args.cache else None, encoder, args.cache)
     for name in EVIDENCE_CORPORA:

@@ -22,6 +22,41 @@ def test_detect(question, language):
     assert detect(question) == language
 
 
+def test_a_question_is_moved_towards_chinese_by_its_languages_offset(monkeypatch, tmp_path):
+    import json
+
+    import numpy as np
+
+    from rag import language
+
+    stored = tmp_path / "offsets.json"
+    stored.write_text(json.dumps({"model": "some-model", "offsets": {"de": [0.0, 0.4]}}), encoding="utf-8")
+    monkeypatch.setattr(language, "OFFSETS_FILE", stored)
+    language.offsets.cache_clear()
+    try:
+        vector = np.array([0.6, 0.8], np.float32)
+        moved = language.towards_chinese(vector, "de", "some-model")
+        expected = np.array([0.6, 0.8 - language.SHIFT * 0.4])
+        assert np.allclose(moved, expected / np.linalg.norm(expected)) and moved.dtype == np.float32
+        assert language.towards_chinese(vector, "zh", "some-model") is vector  # Chinese: no offset
+        assert language.towards_chinese(vector, "fr", "some-model") is vector  # no offset measured
+        assert language.towards_chinese(vector, "de", "another-model") is vector  # another model's space
+    finally:
+        language.offsets.cache_clear()
+
+
+def test_the_shipped_offsets_are_the_shipped_models():
+    from rag.config import Settings
+    from rag.language import OFFSETS_FILE, offsets
+    from rag.scoring import load_weights
+
+    model = load_weights()["background"]["model"]  # the model the weights were trained with
+    shipped = offsets(model)
+    assert OFFSETS_FILE.exists() and set(shipped) == {"en", "ar", "de", "el", "es", "hi", "ro", "ru", "th", "tr", "vi"}
+    assert {len(v) for v in shipped.values()} == {len(load_weights()["background"]["mean"])}
+    assert Settings.from_env().model == model  # the default model is the one they were measured for
+
+
 def test_every_other_language_shares_one_group_of_weights():
     assert [model_group(x) for x in ("zh", "en", "de", "ru", "vi")] == ["zh", "en", "xx", "xx", "xx"]
 
