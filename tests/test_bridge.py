@@ -118,3 +118,14 @@ def test_another_language_reaches_english_words_spelled_alike(question, word):
 def test_short_words_are_never_taken_for_english_ones():
     # German "die" (the) is CC-CEDICT's "to die" -> 死; no word under five letters is tried
     assert Dictionary(corpus_glosses({"死"})).cognate_groups("Wann kam die Zeit?") == []
+
+
+def test_a_vietnamese_question_reaches_chinese_words_by_their_sino_vietnamese_reading():
+    dictionary = Dictionary(corpus_glosses({"国歌", "系统", "演员", "实现", "大学"}))
+    groups = dictionary.sino_vietnamese_groups("Diễn viên nào đã thực hiện ngôn ngữ ký hiệu cho Quốc Ca?")
+    assert groups == [("diễn viên", ["演员"]), ("thực hiện", ["实现"]), ("quốc ca", ["国歌"])]
+    # decomposed accents (as some keyboards type them) read the same
+    import unicodedata
+    assert dictionary.sino_vietnamese_groups(unicodedata.normalize("NFD", "Hệ thống")) == [("hệ thống", ["系统"])]
+    # one syllable alone is never taken for a word: "học" is 学 and much else
+    assert dictionary.sino_vietnamese_groups("Ai học?") == []

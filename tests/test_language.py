@@ -91,6 +91,14 @@ def test_another_language_reaches_terms_through_english_words_spelled_alike(sett
     assert asked["技术"] == "tecnología" and asked["工业"] == "industria" and asked["孙华芹"] == "Sun Huaqin"
 
 
+def test_a_vietnamese_question_reaches_terms_through_sino_vietnamese_readings(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    query = Retriever(settings, fake_encoder).analyse("Sun Huaqin đã đề xuất gì cho ngành chế tạo?")
+    assert query.language == "vi" and "制造" in query.terms  # chế tạo: 制造
+    assert dict(query.asked)["制造"] == "chế tạo"
+
+
 def test_names_cc_cedict_knows_reach_the_text_from_any_language_with_capitals(settings, fake_encoder):
     from rag.retriever import Retriever
 
