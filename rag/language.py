@@ -1,9 +1,11 @@
 """Which language a question is in: Chinese by its script, any other by py3langid.
 
 The lexical side of retrieval differs by language: Chinese is cut into words, English reaches the
-text through CC-CEDICT, every other language through what carries over on its own (names in
-pinyin, numbers, Latin words) and the multilingual model. The learned weights exist per group
-(``model_group``), and the operating point of the confidence per language where it was measured.
+text through CC-CEDICT, every other language through what carries over (names, numbers, Latin
+words, words spelled like English ones; Vietnamese through Sino-Vietnamese readings: rag/bridge.py)
+and the multilingual model, its question moved towards Chinese by the language's offset
+(``towards_chinese``). The learned weights exist per group (``model_group``), and the operating
+point of the confidence per language where it was measured.
 
     >>> detect("孙华芹提出了什么建议？"), detect("Was schlug Sun Huaqin vor?"), model_group("de")
     ('zh', 'de', 'xx')
@@ -12,12 +14,15 @@ pinyin, numbers, Latin words) and the multilingual model. The learned weights ex
 from __future__ import annotations
 
 import json
+import logging
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from .lexical import HAN_RUN, cjk_ratio
+
+logger = logging.getLogger(__name__)
 
 ZH_SHARE = 0.3  # a question at least this Chinese (of its letters) is read as Chinese
 # The languages a question is told apart among: those of the model's training (XLM-R's, which
@@ -67,13 +72,18 @@ SHIFT = 0.75
 
 @cache
 def offsets(model: str) -> dict[str, np.ndarray]:
-    """Each language's offset from Chinese for ``model`` (none for another model, or before training)."""
+    """Each language's offset from Chinese for ``model`` (none for another model, before training,
+    or when the file cannot be read: questions are then not moved, and one warning says why)."""
     if not OFFSETS_FILE.exists():
         return {}
-    stored = json.loads(OFFSETS_FILE.read_text(encoding="utf-8"))
-    if stored.get("model") != model:  # measured for another model: says nothing of this one's space
+    try:
+        stored = json.loads(OFFSETS_FILE.read_text(encoding="utf-8"))
+        if stored.get("model") != model.split("#")[0]:  # (int8 weights: the same model's space)
+            return {}  # measured for another model: says nothing of this one's space
+        return {language: np.asarray(v, np.float32) for language, v in stored["offsets"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        logger.warning("questions are not moved towards Chinese: %s is unreadable (%s)", OFFSETS_FILE, e)
         return {}
-    return {language: np.asarray(v, np.float32) for language, v in stored["offsets"].items()}
 
 
 def towards_chinese(vector: np.ndarray, language: str, model: str) -> np.ndarray:
@@ -83,4 +93,5 @@ def towards_chinese(vector: np.ndarray, language: str, model: str) -> np.ndarray
     if offset is None or len(offset) != len(vector):
         return vector
     moved = vector - SHIFT * offset
-    return (moved / np.linalg.norm(moved)).astype(vector.dtype)
+    norm = np.linalg.norm(moved)
+    return (moved / norm).astype(vector.dtype) if norm > 0 else vector

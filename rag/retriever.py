@@ -358,9 +358,10 @@ class Retriever:
             # CC-CEDICT bridges English; another language reaches its English words through words
             # spelled alike ("Parlamento" -> parliament), never through short ones, false friends
             # ("die" -> 死); names, numbers and Latin words carry over by themselves
-            groups = state.dictionary.bridge_groups(text) if language == "en" else state.dictionary.cognate_groups(text)
-            if language == "vi":  # and Vietnamese through the Sino-Vietnamese readings of Chinese words
-                groups = state.dictionary.sino_vietnamese_groups(text) + groups
+            # (Vietnamese through the Sino-Vietnamese readings of Chinese words instead: its syllables
+            # are no cognates, and would meet English false friends, "trong" -> throng)
+            bridge = {"en": state.dictionary.bridge_groups, "vi": state.dictionary.sino_vietnamese_groups}
+            groups = bridge.get(language, state.dictionary.cognate_groups)(text)
             reached = {w for phrase, _ in groups for w in phrase.split()}
             lang, terms = "en", [zh for _, found in groups for zh in found] + known + [
                 t for run in runs for t in tokenize(run)]

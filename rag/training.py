@@ -48,7 +48,7 @@ from .build import FORMAT_VERSION
 from .config import Settings
 from .embed import SentenceTransformerEncoder
 from .evaluate import is_right, read_questions, squash
-from .language import OFFSETS_FILE, model_group, offsets
+from .language import OFFSETS_FILE, SHIFT, model_group, offsets
 from .retriever import Retriever
 from .scoring import (
     BACKGROUND_FILE,
@@ -566,9 +566,11 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
 
 
 def _code_version() -> str:
-    """Samples depend on the features and the index format: a cache made by other code is not read."""
+    """Samples depend on the features, the index format and how questions are moved towards Chinese
+    (the offsets and the share): a cache made by other code, or with other offsets, is not read."""
     names = "|".join(PASSAGE_FEATURES + SENTENCE_FEATURES) + "|" + "|".join(f.name for f in fields(QuestionFacts))
-    return hashlib.sha256(f"{names}|{FORMAT_VERSION}".encode()).hexdigest()[:12]
+    moved = hashlib.sha256(OFFSETS_FILE.read_bytes()).hexdigest() if OFFSETS_FILE.exists() else ""
+    return hashlib.sha256(f"{names}|{FORMAT_VERSION}|{moved}|{SHIFT}".encode()).hexdigest()[:12]
 
 
 def save_samples(folder: Path, stem: str, samples: list[Sample]) -> None:

@@ -46,7 +46,7 @@ def test_a_question_is_moved_towards_chinese_by_its_languages_offset(monkeypatch
 
 
 def test_the_shipped_offsets_are_the_shipped_models():
-    from rag.config import Settings
+    from rag.config import DEFAULT_MODEL
     from rag.language import OFFSETS_FILE, offsets
     from rag.scoring import load_weights
 
@@ -54,7 +54,25 @@ def test_the_shipped_offsets_are_the_shipped_models():
     shipped = offsets(model)
     assert OFFSETS_FILE.exists() and set(shipped) == {"en", "ar", "de", "el", "es", "hi", "ro", "ru", "th", "tr", "vi"}
     assert {len(v) for v in shipped.values()} == {len(load_weights()["background"]["mean"])}
-    assert Settings.from_env().model == model  # the default model is the one they were measured for
+    assert DEFAULT_MODEL == model  # the default model is the one they were measured for
+    assert offsets(model + "#int8").keys() == shipped.keys()  # its int8 weights share its space
+
+
+def test_an_unreadable_offsets_file_moves_nothing_and_says_so(monkeypatch, tmp_path, caplog):
+    import numpy as np
+
+    from rag import language
+
+    broken = tmp_path / "offsets.json"
+    broken.write_text('{"model": "some-model", "offs', encoding="utf-8")  # cut off while written
+    monkeypatch.setattr(language, "OFFSETS_FILE", broken)
+    language.offsets.cache_clear()
+    try:
+        vector = np.array([0.6, 0.8], np.float32)
+        assert language.towards_chinese(vector, "de", "some-model") is vector
+        assert "unreadable" in caplog.text
+    finally:
+        language.offsets.cache_clear()
 
 
 def test_every_other_language_shares_one_group_of_weights():
