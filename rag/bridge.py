@@ -248,7 +248,7 @@ def proper_names(question: str) -> list[tuple[str, list[str]]]:
 # Cognates: a word of another language and the English one it shares a root with. The endings
 # below turn the common Romance, German, Romanian and Turkish forms of Latin and Greek words into
 # English ones; what they leave is compared by spelling (difflib's ratio, at least this close).
-_COGNATE_WORD = re.compile(r"[^\W\d_]{5,}")
+COGNATE_LETTERS = 5  # shorter words are never tried: "die" would reach 死
 _COGNATE_ENDINGS = (("cion", "tion"), ("tie", "tion"), ("tia", "tion"), ("syon", "tion"), ("dad", "ty"),
                     ("itat", "ity"), ("itate", "ity"), ("ite", "ity"), ("ia", "y"), ("ie", "y"),
                     ("ico", "ic"), ("ica", "ic"), ("isch", "ic"), ("oso", "ous"), ("osa", "ous"),
@@ -268,7 +268,7 @@ def _skeleton(word: str) -> str:
     return re.sub(r"(.)\1", r"\1", word)
 
 
-_SYLLABLE = re.compile(r"[^\W\d_]+")
+_LETTERS = re.compile(r"[^\W\d_]+")  # a run of letters: a word, or a Vietnamese syllable
 
 
 # Vietnamese tone marks (huyền, sắc, hỏi, ngã, nặng), as combining characters
@@ -402,7 +402,7 @@ class Dictionary:
         """Each run of two to four syllables of a Vietnamese question that reads, syllable by
         syllable, as the Sino-Vietnamese reading of Chinese words of the corpus (those CC-CEDICT
         knows), with those words, longest run first: "quốc ca" -> 国歌, "hệ thống" -> 系统."""
-        written = _SYLLABLE.findall(unicodedata.normalize("NFC", question))
+        written = _LETTERS.findall(unicodedata.normalize("NFC", question))
         syllables = [_vietnamese(s) for s in written]
         readings = self._sino_vietnamese_index()
         groups: list[tuple[str, list[str]]] = []
@@ -437,7 +437,7 @@ class Dictionary:
         question's own paragraph, as with the English dictionary (bench/RESULTS.md).
         """
         groups: list[tuple[str, list[str]]] = []
-        for word in dict.fromkeys(_COGNATE_WORD.findall(question)):
+        for word in dict.fromkeys(w for w in _LETTERS.findall(question) if len(w) >= COGNATE_LETTERS):
             key = self._cognate(anyascii(word).lower())
             if key:
                 groups.append((word, sorted(self._glosses[key], key=len, reverse=True)))
