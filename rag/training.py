@@ -561,6 +561,9 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
         "xquad 4 paragraph out": lambda: paragraph_out_samples(encoder, xq_held, "xquad"),
         "drcd 64 paragraph out": lambda: paragraph_out_samples(encoder, dr_held, "drcd", ask=0.5),
         **{f"xquad 4 of 12 {language}": partial(in_twelve, held, tune) for language, (held, tune) in other.items()},
+        # and among 171 CMRC documents (289 passages), as English is: the other languages at a second size
+        **{f"xquad 4 + cmrc 171 {language}": partial(folder_samples, encoder, held, "xquad", 2, fillers=cm_tune)
+           for language, (held, _) in other.items()},
     }
     return train, held
 
