@@ -268,7 +268,20 @@ def _skeleton(word: str) -> str:
     return re.sub(r"(.)\1", r"\1", word)
 
 
-_LETTERS = re.compile(r"[^\W\d_]+")  # a run of letters: a word, or a Vietnamese syllable
+def _letter_runs(text: str) -> list[str]:
+    """The runs of letters of ``text``, each with the marks written on its letters: a word, or a
+    Vietnamese syllable. Python's ``\\w`` takes no combining marks, so it cut a Hindi word at each
+    vowel sign ("सुपर" -> "स", "पर") and no Hindi question reached a cognate (bench/RESULTS.md,
+    twelfth stop)."""
+    runs, run = [], ""
+    for c in text:
+        kind = unicodedata.category(c)[0]
+        if kind == "L" or (kind == "M" and run):
+            run += c
+        elif run:
+            runs.append(run)
+            run = ""
+    return runs + [run] if run else runs
 
 
 # Vietnamese tone marks (huyền, sắc, hỏi, ngã, nặng), as combining characters
@@ -402,7 +415,7 @@ class Dictionary:
         """Each run of two to four syllables of a Vietnamese question that reads, syllable by
         syllable, as the Sino-Vietnamese reading of Chinese words of the corpus (those CC-CEDICT
         knows), with those words, longest run first: "quốc ca" -> 国歌, "hệ thống" -> 系统."""
-        written = _LETTERS.findall(unicodedata.normalize("NFC", question))
+        written = _letter_runs(unicodedata.normalize("NFC", question))
         syllables = [_vietnamese(s) for s in written]
         readings = self._sino_vietnamese_index()
         groups: list[tuple[str, list[str]]] = []
@@ -437,7 +450,7 @@ class Dictionary:
         question's own paragraph, as with the English dictionary (bench/RESULTS.md).
         """
         groups: list[tuple[str, list[str]]] = []
-        for word in dict.fromkeys(w for w in _LETTERS.findall(question) if len(w) >= COGNATE_LETTERS):
+        for word in dict.fromkeys(w for w in _letter_runs(question) if len(w) >= COGNATE_LETTERS):
             key = self._cognate(anyascii(word).lower())
             if key:
                 groups.append((word, sorted(self._glosses[key], key=len, reverse=True)))

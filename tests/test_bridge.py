@@ -109,9 +109,10 @@ def test_aliases_of_rare_names():
     ("Wie hoch ist die Temperatur?", "温度"),  # German: closest in spelling, temperature
     ("Какая технология?", "技术"),  # Russian, read in Latin letters: technology
     ("Ce universitate?", "大学"),  # Romanian
+    ("डॉक्टर कौन थे?", "医生"),  # Hindi, its vowel signs kept in the word: doctor
 ])
 def test_another_language_reaches_english_words_spelled_alike(question, word):
-    dictionary = Dictionary(corpus_glosses({"议会", "复杂性", "温度", "技术", "大学", "死"}))
+    dictionary = Dictionary(corpus_glosses({"议会", "复杂性", "温度", "技术", "大学", "医生", "死"}))
     assert word in [zh for _, found in dictionary.cognate_groups(question) for zh in found]
 
 
