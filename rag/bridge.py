@@ -248,7 +248,9 @@ def proper_names(question: str) -> list[tuple[str, list[str]]]:
 # Cognates: a word of another language and the English one it shares a root with. The endings
 # below turn the common Romance, German, Romanian and Turkish forms of Latin and Greek words into
 # English ones; what they leave is compared by spelling (difflib's ratio, at least this close).
-COGNATE_LETTERS = 5  # shorter words are never tried: "die" would reach 死
+# Shorter words are never tried: "die" would reach 死. Counted as written, in characters: a Hindi
+# vowel sign counts as a letter, as its vowel does in Latin ("डॉक्टर", six, is "doktr").
+COGNATE_LETTERS = 5
 _COGNATE_ENDINGS = (("cion", "tion"), ("tie", "tion"), ("tia", "tion"), ("syon", "tion"), ("dad", "ty"),
                     ("itat", "ity"), ("itate", "ity"), ("ite", "ity"), ("ia", "y"), ("ie", "y"),
                     ("ico", "ic"), ("ica", "ic"), ("isch", "ic"), ("oso", "ous"), ("osa", "ous"),
@@ -270,9 +272,10 @@ def _skeleton(word: str) -> str:
 
 def _letter_runs(text: str) -> list[str]:
     """The runs of letters of ``text``, each with the marks written on its letters: a word, or a
-    Vietnamese syllable. Python's ``\\w`` takes no combining marks, so it cut a Hindi word at each
-    vowel sign ("सुपर" -> "स", "पर") and no Hindi question reached a cognate (bench/RESULTS.md,
-    twelfth stop)."""
+    Vietnamese syllable (in a script written without spaces, Thai or Khmer, a whole phrase).
+    Python's ``\\w`` takes no combining marks, so it cut a Hindi word at each vowel sign
+    ("सुपर" -> "स", "पर") and no Hindi question reached a cognate (bench/RESULTS.md, twelfth stop).
+    Digits, numeric letters ("²") and a mark with no letter before it are left out."""
     runs, run = [], ""
     for c in text:
         kind = unicodedata.category(c)[0]

@@ -560,17 +560,21 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
                                                     fillers=dr_tune_simplified, ask=0.5),
         "xquad 4 paragraph out": lambda: paragraph_out_samples(encoder, xq_held, "xquad"),
         "drcd 64 paragraph out": lambda: paragraph_out_samples(encoder, dr_held, "drcd", ask=0.5),
-        **{f"xquad 4 of 12 {language}": partial(in_twelve, held, tune) for language, (held, tune) in other.items()},
+        **{f"xquad 4 of 12 {language}": partial(in_twelve, held_articles, tune)
+           for language, (held_articles, tune) in other.items()},
         # and among 171 CMRC documents (289 passages), as English is: the other languages at a second size
-        **{f"xquad 4 + cmrc 171 {language}": partial(folder_samples, encoder, held, "xquad", 2, fillers=cm_tune)
-           for language, (held, _) in other.items()},
+        **{f"xquad 4 + cmrc 171 {language}": partial(folder_samples, encoder, held_articles, "xquad", 2,
+                                                     fillers=cm_tune)
+           for language, (held_articles, _) in other.items()},
     }
     return train, held
 
 
 def _code_version() -> str:
-    """Samples depend on the features, the index format and how questions are moved towards Chinese
-    (the offsets and the share): a cache made by other code, or with other offsets, is not read."""
+    """The key of a cache's samples: the features' names, the index format and how questions are
+    moved towards Chinese (the offsets and the share). A cache made with other features or offsets
+    is not read; a change to how a feature or a bridge is computed (rag/bridge.py, rag/lexical.py,
+    ...) is not in the key: after one, delete the affected corpora's files or use a new folder."""
     names = "|".join(PASSAGE_FEATURES + SENTENCE_FEATURES) + "|" + "|".join(f.name for f in fields(QuestionFacts))
     moved = hashlib.sha256(OFFSETS_FILE.read_bytes()).hexdigest() if OFFSETS_FILE.exists() else ""
     return hashlib.sha256(f"{names}|{FORMAT_VERSION}|{moved}|{SHIFT}".encode()).hexdigest()[:12]

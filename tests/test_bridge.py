@@ -1,5 +1,7 @@
 """Name and term bridges from English questions to the Chinese text (no model needed)."""
 
+import unicodedata
+
 import pytest
 
 from rag.bridge import (
@@ -126,7 +128,6 @@ def test_a_vietnamese_question_reaches_chinese_words_by_their_sino_vietnamese_re
     groups = dictionary.sino_vietnamese_groups("Diễn viên nào đã thực hiện ngôn ngữ ký hiệu cho Quốc Ca?")
     assert groups == [("Diễn viên", ["演员"]), ("thực hiện", ["实现"]), ("Quốc Ca", ["国歌"])]
     # decomposed accents (as some keyboards type them) read the same
-    import unicodedata
     assert dictionary.sino_vietnamese_groups(unicodedata.normalize("NFD", "Hệ thống")) == [("Hệ thống", ["系统"])]
 
 
@@ -138,3 +139,12 @@ def test_either_vietnamese_spelling_reads_the_same(old, new):
     assert dictionary.sino_vietnamese_groups(old)[0][1] == dictionary.sino_vietnamese_groups(new)[0][1] != []
     # one syllable alone is never taken for a word: "học" is 学 and much else
     assert dictionary.sino_vietnamese_groups("Ai học?") == []
+
+
+def test_a_word_keeps_the_marks_written_on_its_letters():
+    from rag.bridge import _letter_runs
+
+    assert _letter_runs("सुपर बाउल 50 में?") == ["सुपर", "बाउल", "में"]  # vowel signs inside Hindi words
+    assert _letter_runs(unicodedata.normalize("NFD", "café l'été")) == [
+        unicodedata.normalize("NFD", w) for w in ("café", "l", "été")]  # decomposed accents stay
+    assert _letter_runs("\u0301abc_def 3km²") == ["abc", "def", "km"]  # a stray mark, digits, "_" split
