@@ -26,11 +26,13 @@ from .embed import Encoder
 from .errors import IndexNotReady
 from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
 from .lexical import TRADITIONAL_SHARE, USER_WORDS_FILE, BM25Index, read_user_words, traditional_share, use_words
+from .transcribe import person_names
 
-FORMAT_VERSION = 9  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
+FORMAT_VERSION = 10  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
 # 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters;
 # 9: the corpus's own jieba words (corpus/userdict.txt) kept with the build (and, from the tenth stop,
-# the passages' mean vector: a build without it has it computed when opened, Snapshot.centroid)
+# the passages' mean vector: a build without it has it computed when opened, Snapshot.centroid);
+# 10: the corpus's people with their pinyin (rag/transcribe.py)
 # A corpus of up to this many passages (~1-2 MB of text) has the pinyin of every Chinese stretch
 # stored with its build; above, work and size would grow with the text (bench/RESULTS.md), so only
 # its distinct words are spelled: a name jieba cuts apart is then not found.
@@ -193,10 +195,13 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
         "centroid": [round(float(x), 6) for x in vectors[: len(passages)].mean(axis=0)] if passages else [],
     }
     bm25 = BM25Index.build([p.text for p in passages])
+    all_text = len(passages) <= PINYIN_ALL_TEXT
+    spelled = spell_corpus([p.text for p in passages] if all_text else bm25.vocabulary())
+    # the corpus's people with their pinyin, for names written in other scripts (rag/transcribe.py)
+    people = person_names([p.text for p in passages]) if all_text else set()
     glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages),
-                "words": [list(word) for word in user_words],
-                "spelled": spell_corpus([p.text for p in passages] if len(passages) <= PINYIN_ALL_TEXT
-                                        else bm25.vocabulary())}
+                "words": [list(word) for word in user_words], "spelled": spelled,
+                "people": {name: key for key, names in spelled.items() for name in names if name in people}}
     report = BuildReport(len(passages), embedded, len(set(texts)) - embedded, time.perf_counter() - started,
                          warnings)
     return PreparedBuild(passages, vectors[: len(passages)], vectors[len(passages) :], bm25, glossary,

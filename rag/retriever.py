@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import glossary, palladius
-from .bridge import ABBREVIATIONS, EN_STOPWORDS, proper_names
+from .bridge import ABBREVIATIONS, EN_STOPWORDS, letter_runs, proper_names
 from .build import model_and_chunker_reasons
 from .chunk import Passage
 from .config import Settings
@@ -355,6 +355,9 @@ class Retriever:
                             for phrase, found in proper]
             proper_absent = sum(not found for _, found in proper_found)
             names += [zh for _, found in proper_found for zh in found]
+            # the corpus's people as scripts without pinyin write them ("सुन हुआछिन" -> 孙华芹)
+            transcribed = state.people.find(letter_runs(text)) if language != "en" else []
+            names += [zh for _, found in transcribed for zh in found]
             # CC-CEDICT bridges English; another language reaches its English words through words
             # spelled alike ("Parlamento" -> parliament), never through short ones, false friends
             # ("die" -> 死); names, numbers and Latin words carry over by themselves
@@ -380,7 +383,8 @@ class Retriever:
             units = [found for phrase, found in groups if not set(phrase.split()) <= name_words] + [[w] for w in known]
             pairs = [(zh, english) for english in named for zh in state.glossary["names"][english]]
             pairs += [(zh, english) for english in aliased for zh in state.glossary["aliases"][english]]
-            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in proper_found + groups for zh in found]
+            pairs += list(spelled.items()) + [(zh, phrase) for phrase, found in proper_found + groups + transcribed
+                                              for zh in found]
             for zh, english in pairs:
                 asked.setdefault(simplified(zh), _as_written(text, english))
         aliases = glossary.chinese(aliased, state.glossary["aliases"])

@@ -142,9 +142,9 @@ def test_either_vietnamese_spelling_reads_the_same(old, new):
 
 
 def test_a_word_keeps_the_marks_written_on_its_letters():
-    from rag.bridge import _letter_runs
+    from rag.bridge import letter_runs
 
-    assert _letter_runs("सुपर बाउल 50 में?") == ["सुपर", "बाउल", "में"]  # vowel signs inside Hindi words
-    assert _letter_runs(unicodedata.normalize("NFD", "café l'été")) == [
+    assert letter_runs("सुपर बाउल 50 में?") == ["सुपर", "बाउल", "में"]  # vowel signs inside Hindi words
+    assert letter_runs(unicodedata.normalize("NFD", "café l'été")) == [
         unicodedata.normalize("NFD", w) for w in ("café", "l", "été")]  # decomposed accents stay
-    assert _letter_runs("\u0301abc_def 3km²") == ["abc", "def", "km"]  # a stray mark, digits, "_" split
+    assert letter_runs("\u0301abc_def 3km²") == ["abc", "def", "km"]  # a stray mark, digits, "_" split

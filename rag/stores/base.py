@@ -31,6 +31,7 @@ from ..corpus import already_there, corpus_files
 from ..embed import Encoder
 from ..errors import CorpusError, DocumentNotFound
 from ..lexical import simplified, use_words
+from ..transcribe import TranscribedNames
 
 CANDIDATES = 100  # passages taken from each of dense, sentence and BM25 search, then scored exactly
 MAX_FOLDED = 200_000  # passages whose folded text a snapshot remembers (~100 MB of text at most)
@@ -65,6 +66,12 @@ class Snapshot(ABC):
     def names(self) -> PinyinNames:
         """Romanised names -> the corpus's Chinese, from the pinyin stored with the build."""
         return PinyinNames(self.glossary.get("spelled", {}))
+
+    @cached_property
+    def people(self) -> TranscribedNames:
+        """The corpus's people, found by the sound of their names in other scripts (a build made
+        before they were kept has none)."""
+        return TranscribedNames(self.glossary.get("people", {}))
 
     @cached_property
     def _folded(self) -> dict[str, str]:

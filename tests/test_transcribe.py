@@ -1,0 +1,52 @@
+"""Chinese names as other scripts write them, found by their sound (no model needed)."""
+
+import pytest
+
+from rag.bridge import letter_runs
+from rag.transcribe import TranscribedNames, person_names, sound_key
+from tests.conftest import ARTICLE
+
+PEOPLE = {"孙华芹": "sun hua qin", "张帆": "zhang fan", "徐冠巨": "xu guan ju", "于旭波": "yu xu bo"}
+
+
+@pytest.mark.parametrize("question, spelled", [
+    ("सुन हुआछिन ने क्या प्रस्ताव रखा?", "सुन हुआछिन"),  # Hindi
+    ("ما هي توصية سون هواتشين للشركات الصغيرة؟", "سون هواتشين"),  # Arabic: few vowels written
+    ("Τι πρότεινε η Σουν Χουατσίν;", "Σουν Χουατσίν"),  # Greek: Χ is h
+    ("쑨화친은 무엇을 제안했습니까?", "쑨화친은"),  # Korean: a particle joined to the name
+    ("ซุนหัวฉินเสนออะไร?", "ซุนหัวฉินเสนออะไร"),  # Thai: no spaces between words
+])
+def test_a_name_written_in_another_script_is_found_by_its_sound(question, spelled):
+    assert TranscribedNames(PEOPLE).find(letter_runs(question)) == [(spelled, ["孙华芹"])]
+
+
+@pytest.mark.parametrize("question", ["झांग फैन ने क्या कहा?", "ماذا قال تشانغ فان؟", "Τι είπε ο Τζανγκ Φαν;"])
+def test_every_script_writes_zhang_fan_with_the_same_consonants(question):
+    assert TranscribedNames(PEOPLE).find(letter_runs(question))[0][1] == ["张帆"]
+
+
+def test_consonant_classes_are_shared_across_spellings():
+    assert sound_key("zhang fan", pinyin=True) == sound_key("jhamg phain") == sound_key("tshngh fn") == "CNPN"
+    assert sound_key("Choyatsin", script="GREEK") == sound_key("hua qin", pinyin=True) == "HCN"
+
+
+def test_ordinary_words_and_other_scripts_are_not_names():
+    names = TranscribedNames(PEOPLE)
+    for question in ("आप कैसे हैं? मुझे संस्थान के बारे में बताइए", "ما هو الذكاء الاصطناعي في التصنيع؟",
+                     "Τι είναι η τεχνητή νοημοσύνη;", "Was schlug Sun Huaqin vor?", "Что предложила Сунь Хуацинь?"):
+        assert names.find(letter_runs(question)) == [], question  # (Latin and Cyrillic: pinyin and Palladius)
+    # 于旭波, "yu xu bo", keeps two consonant classes: too few to tell a name from a word
+    assert TranscribedNames({"于旭波": "yu xu bo"}).find(letter_runs("यू शू बो")) == []
+
+
+def test_the_article_s_people_are_found_by_jieba():
+    people = person_names([ARTICLE.read_text(encoding="utf-8")])
+    assert {"孙华芹", "张帆", "徐冠巨", "张天任", "于旭波"} <= people
+
+
+def test_a_hindi_question_reaches_the_person_it_names(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    query = Retriever(settings, fake_encoder).analyse("सुन हुआछिन ने छोटे और मध्यम उद्यमों के लिए क्या प्रस्ताव रखा?")
+    assert query.language == "hi" and "孙华芹" in query.names and "孙华芹" in query.terms
+    assert dict(query.asked)["孙华芹"] == "सुन हुआछिन"  # the reading aid shows the question's own spelling
