@@ -28,11 +28,12 @@ from .glossary import GLOSSARY_FILE, read_glossary, text_aliases
 from .lexical import TRADITIONAL_SHARE, USER_WORDS_FILE, BM25Index, read_user_words, traditional_share, use_words
 from .transcribe import person_names
 
-FORMAT_VERSION = 10  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
+FORMAT_VERSION = 9  # 2: BM25 saved; 3: glossary; 4: CC-CEDICT glosses; 5: names apart from aliases; 6: pinyin;
 # 7: the dictionary's words whose Chinese the corpus lacks; 8: BM25 and glosses over simplified characters;
 # 9: the corpus's own jieba words (corpus/userdict.txt) kept with the build (and, from the tenth stop,
-# the passages' mean vector: a build without it has it computed when opened, Snapshot.centroid);
-# 10: the corpus's people with their pinyin (rag/transcribe.py)
+# the passages' mean vector: a build without it has it computed when opened, Snapshot.centroid; from
+# the twelfth, the corpus's people in the glossary: a build without them finds no name by its sound
+# in other scripts until it is built again, and is read as before, its vectors reused)
 # A corpus of up to this many passages (~1-2 MB of text) has the pinyin of every Chinese stretch
 # stored with its build; above, work and size would grow with the text (bench/RESULTS.md), so only
 # its distinct words are spelled: a name jieba cuts apart is then not found.

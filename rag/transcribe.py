@@ -26,25 +26,34 @@ from anyascii import anyascii
 
 from .lexical import load_jieba
 
-MIN_KEY = 4  # consonant classes: a shorter key (于旭波, "yu xu bo": S P) would meet ordinary words
+MIN_KEY = 4  # consonant classes in a name: fewer (刘颖, "liu ying": L N) would meet ordinary words
 RUN_ON_KEY = 5  # classes: where words are not spaced apart, only a name this long is looked for
+PARTICLE = 2  # classes a Korean or Japanese particle may add after a name ("쑨화친은", "…は")
 # Consonants by class, longest spelling first. Transcriptions of Chinese agree on these classes,
 # not on the letters: 张 is zhang in pinyin, "jhang" in Hindi, "tshang" in Arabic, "tzang" in Greek.
-_CLASSES = (("tsh", "C"), ("tch", "C"), ("chh", "C"), ("dzh", "C"), ("ngh", "N"), ("ngk", "N"),
-            ("zh", "C"), ("jh", "C"), ("ch", "C"), ("ts", "C"), ("tz", "C"), ("dz", "C"), ("sh", "S"),
-            ("hs", "S"), ("kh", "H"), ("gh", "K"), ("ph", "P"), ("th", "T"), ("ng", "N"), ("mg", "N"),
-            ("j", "C"), ("q", "C"), ("c", "C"), ("z", "C"), ("x", "S"), ("s", "S"), ("n", "N"), ("m", "M"),
-            ("h", "H"), ("f", "P"), ("v", "P"), ("p", "P"), ("b", "P"), ("t", "T"), ("d", "T"), ("k", "K"),
-            ("g", "K"), ("l", "L"), ("r", "L"))
-_SPELLING = re.compile("|".join(spelled for spelled, _ in _CLASSES))
-_CLASS = dict(_CLASSES)
-# Scripts whose Latin reading needs letters read otherwise first: Greek Χ (anyascii "ch") is h.
-# (Hebrew is not read right: it writes o and u with the letter anyascii reads v, and j as ג׳, whose
-# geresh ends a word for bridge.letter_runs.)
-_REREAD = {"GREEK": (("ch", "h"),)}
-# Scripts written without spaces between words (and Korean, whose particles join the name): a
-# name may open a longer run ("쑨화친은", "ซุนหัวฉินเสนอ…")
-_RUN_ON = ("THAI", "LAO", "KHMER", "MYANMAR", "HANGUL", "HIRAGANA", "KATAKANA")
+# A nasal spelled with a following g or k ("ngh", "ngk", "mg") is one only at a syllable's end,
+# not before a vowel ("jangheung" is zhang hong: N then H).
+_CLASSES = (("tsh", "C"), ("tch", "C"), ("chh", "C"), ("dzh", "C"), ("ngh(?![aeiouy])", "N"),
+            ("ngk(?![aeiouy])", "N"), ("zh", "C"), ("jh", "C"), ("ch", "C"), ("ts", "C"), ("tz", "C"),
+            ("dz", "C"), ("sh", "S"), ("hs", "S"), ("kh", "H"), ("gh", "K"), ("ph", "P"), ("th", "T"),
+            ("ng", "N"), ("mg(?![aeiouy])", "N"), ("j", "C"), ("q", "C"), ("c", "C"), ("z", "C"), ("x", "S"),
+            ("s", "S"), ("n", "N"), ("m", "M"), ("h", "H"), ("f", "P"), ("v", "P"), ("p", "P"), ("b", "P"),
+            ("t", "T"), ("d", "T"), ("k", "K"), ("g", "K"), ("l", "L"), ("r", "L"))
+_SPELLING = re.compile("|".join(f"({spelled})" for spelled, _ in _CLASSES))
+# Letters a script's Latin reading (anyascii) spells otherwise than transcriptions of Chinese mean
+# them: Greek Χ ("ch") is h, and a Greek word opening with μπ, ντ or γου ("goy") opens with b, d or w
+# (inside a word they are m-b, n-d: "Γκουαντζιού" is guan ju);
+# Devanagari व ("v") is w, a vowel here; Thai and Devanagari write pinyin's k (aspirated) as "kh".
+_REREAD = {"GREEK": ((r"ch", "h"), (r"\bmp", "b"), (r"\bnt", "d"), (r"\bgoy", "oy")),
+           "DEVANAGARI": ((r"kh", "k"), (r"v", "w")), "THAI": ((r"kh", "k"),)}
+# Scripts written without spaces between words: a name may open a longer run ("ซุนหัวฉินเสนอ…");
+# and Korean and Japanese, whose particles join the name ("쑨화친은").
+_UNSPACED = ("THAI", "LAO", "KHMER", "MYANMAR")
+_PARTICLES = ("HANGUL", "HIRAGANA", "KATAKANA")
+# Scripts not read here: pinyin and Palladius spellings reach names in Latin and Cyrillic letters
+# already (bridge.PinyinNames, rag/palladius.py); Han is the corpus's own; Hebrew writes o and u
+# with the letter anyascii reads v, and j as ג׳, whose geresh ends a word.
+_NOT_READ = ("LATIN", "CYRILLIC", "CJK", "HEBREW", "FULLWIDTH", "HALFWIDTH", "")
 
 
 def sound_key(latin: str, pinyin: bool = False, script: str = "") -> str:
@@ -52,21 +61,21 @@ def sound_key(latin: str, pinyin: bool = False, script: str = "") -> str:
     ``script``: the one it was written in, where that changes how a letter is read (_REREAD)."""
     latin = latin.lower()
     for spelled, said in _REREAD.get(script, ()):
-        latin = latin.replace(spelled, said)
-    if pinyin:  # pinyin's r is a voiced zh: transcriptions write it l, r or j
-        latin = re.sub(r"\br", "l", latin)
-    classes = [_CLASS[m.group(0)] for m in _SPELLING.finditer(latin)]
+        latin = re.sub(spelled, said, latin)
+    if pinyin:  # ü, written v by pypinyin (吕, lv), is a vowel
+        latin = latin.replace("v", "u")
+    classes = [_CLASSES[m.lastindex - 1][1] for m in _SPELLING.finditer(latin) if m.lastindex]
     return "".join(c for i, c in enumerate(classes) if i == 0 or c != classes[i - 1])
 
 
 def _script(word: str) -> str:
     """The Unicode script of a word's first letter, as the first word of its character name."""
-    return unicodedata.name(word[0], "").split(" ")[0]
+    return unicodedata.name(word[0], "").split(" ")[0] if word else ""
 
 
 def readable(word: str) -> bool:
-    """Is ``word`` in a script this module reads (not Latin, Cyrillic or Han)?"""
-    return _script(word) not in ("LATIN", "CYRILLIC", "CJK", "")
+    """Is ``word`` in a script this module reads (not Latin, Cyrillic, Han or Hebrew)?"""
+    return _script(word) not in _NOT_READ
 
 
 class TranscribedNames:
@@ -74,7 +83,8 @@ class TranscribedNames:
 
     def __init__(self, people: dict[str, str]):
         # people: Chinese name -> its pinyin, "sun hua qin" (stored with the build); a name is its
-        # family name's key and its given name's, "SN" and "HCN"
+        # family name's key and its given name's, "SN" and "HCN". A family name without a consonant
+        # (吴 wu, 叶 ye, 于 yu) has no key, and its people are not looked for.
         self._names: dict[tuple[str, str], list[str]] = {}
         for name, spelled in people.items():
             family, _, given = spelled.partition(" ")
@@ -82,45 +92,67 @@ class TranscribedNames:
             if all(keys) and len("".join(keys)) >= MIN_KEY:
                 self._names.setdefault(keys, []).append(name)
 
-    def find(self, words: list[str]) -> list[tuple[str, list[str]]]:
-        """(the words that spell it, [Chinese names]) for each name of the corpus in ``words``, the
-        question's letter runs, in the question's order.
+    def _one(self, keys: list[tuple[str, str]]) -> str | None:
+        """The one person these keys name, or None: a sound two people share names neither."""
+        names = {name for key in keys for name in self._names.get(key, ())}
+        return names.pop() if len(names) == 1 else None
 
-        A name is two words, the family name's and the given name's, each with the same consonant
-        classes as the pinyin ("सुन हुआछिन": "sun", "hua qin"); in scripts written without spaces
-        (Thai, Korean, Japanese) one run that opens with the whole name's ("ซุนหัวฉินเสนอ…"), of at
-        least RUN_ON_KEY classes. On XQuAD's Hindi, Arabic, Greek and Thai questions, over folders of
-        up to 300 documents and 1,300 people, looser rules met ordinary words ("दक्षिण", south ->
-        杜克森) far more often than names (bench/RESULTS.md, twelfth stop)."""
+    def _opening(self, key: str, extra: int | None) -> str | None:
+        """The person whose whole name opens a run read as ``key``: with any classes after it
+        (``extra`` None) among names of RUN_ON_KEY classes or more, else with at most ``extra``
+        after it; the longest name wins."""
+        fits = [k for k in self._names if key.startswith(k[0] + k[1])
+                and (len(k[0] + k[1]) >= RUN_ON_KEY if extra is None else len(key) - len(k[0] + k[1]) <= extra)]
+        longest = max((len(f + g) for f, g in fits), default=0)
+        return self._one([k for k in fits if len(k[0] + k[1]) == longest])
+
+    def find(self, words: list[str]) -> list[tuple[str, list[str]]]:
+        """(the words that spell it, [its Chinese name]) for each person of the corpus in
+        ``words``, the question's letter runs, in the question's order.
+
+        A name is a word with the family name's consonant classes followed by one or two with the
+        given name's ("सुन हुआछिन": "sun", "hua qin"; Arabic may write each syllable apart), a
+        Korean or Japanese particle allowed after it; in scripts written without spaces (Thai) a
+        run that opens with the whole name. On XQuAD's Hindi, Arabic, Greek and Thai questions,
+        against the people of folders of 24 and of 195 documents, looser rules met ordinary words
+        ("दक्षिण", south -> 杜克森) far more often than names (bench/RESULTS.md, twelfth stop). A
+        Thai name in the middle of a phrase is not found."""
         if not self._names:
             return []
-        keys = [sound_key(anyascii(w), script=_script(w)) if readable(w) else "" for w in words]
+        # (a Japanese run goes on into the kanji after a name's kana: only the kana are read)
+        keys = [sound_key(anyascii(re.split(r"[\u3400-\u9fff]", w)[0]), script=_script(w)) if readable(w) else ""
+                for w in words]
         found: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
-            names = None
-            if i + 1 < len(words) and keys[i] and keys[i + 1]:
-                given = keys[i + 1]
-                names = self._names.get((keys[i], given))
-                if names is None and _script(words[i + 1]) in _RUN_ON:  # "スン・ホワチンは…"
-                    names = next((n for (f, g), n in self._names.items() if f == keys[i] and given.startswith(g)), None)
-                if names:
-                    found.append((f"{words[i]} {words[i + 1]}", names))
-                    i += 2
-                    continue
-            if keys[i] and _script(words[i]) in _RUN_ON:
-                names = next((n for (f, g), n in self._names.items()
-                              if len(f + g) >= RUN_ON_KEY and keys[i].startswith(f + g)), None)
-                if names:
-                    found.append((words[i], names))
-            i += 1
+            person, end = None, i + 1
+            for end in (i + 2, i + 3):  # the given name in one word or two
+                if not keys[i] or end > len(words) or not all(keys[i + 1 : end]):
+                    break
+                given, script = "".join(keys[i + 1 : end]), _script(words[end - 1])
+                person = self._one([(keys[i], given)])
+                if person is None and script in _PARTICLES:  # "スン・ホワチンは"
+                    person = self._one([(f, g) for f, g in self._names
+                                        if f == keys[i] and given.startswith(g) and len(given) - len(g) <= PARTICLE])
+                if person:
+                    break
+            if person is None and keys[i] and _script(words[i]) in _UNSPACED + _PARTICLES:
+                end = i + 1
+                person = self._opening(keys[i], None if _script(words[i]) in _UNSPACED else PARTICLE)
+            if person:
+                found.append((" ".join(words[i:end]), [person]))
+                i = end
+            else:
+                i += 1
         return found
 
 
 def person_names(texts: list[str]) -> set[str]:
-    """The people a corpus names: what jieba tags as a person's name (2-4 characters)."""
+    """The people a corpus names: what jieba tags as a person's name (2-4 characters; a word of the
+    corpus's own list, corpus/userdict.txt, counts when it is tagged nr there). Tagged as written:
+    in traditional characters jieba takes more words for names."""
     import jieba.posseg
 
     load_jieba()  # (with the corpus's own words, which posseg cuts by too)
     return {pair.word for text in texts for pair in jieba.posseg.cut(text)
-            if pair.flag == "nr" and 2 <= len(pair.word) <= 4}
+            if pair.flag in ("nr", "nrfg") and 2 <= len(pair.word) <= 4}

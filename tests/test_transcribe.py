@@ -25,6 +25,27 @@ def test_every_script_writes_zhang_fan_with_the_same_consonants(question):
     assert TranscribedNames(PEOPLE).find(letter_runs(question))[0][1] == ["张帆"]
 
 
+@pytest.mark.parametrize("question, spelled, name", [
+    ("ماذا قال شي جين بينغ؟", "شي جين بينغ", "习近平"),  # Arabic: the given name a word a syllable
+    ("Ντενγκ Σιαοπίνγκ;", "Ντενγκ Σιαοπίνγκ", "邓小平"),  # Greek writes d as ντ
+    ("Γουάνγκ Τζιενγκουό;", "Γουάνγκ Τζιενγκουό", "王建国"),  # and w as γου
+    ("ल्यू च्यान च्वन?", "ल्यू च्यान च्वन", "吕建军"),  # pinyin's ü (lv) is a vowel
+    ("장훙웨이는 무엇을 했나요?", "장훙웨이는", "张宏伟"),  # "ngh" before a vowel is ng, then h
+])
+def test_spellings_each_script_has_for_some_sounds(question, spelled, name):
+    people = {"习近平": "xi jin ping", "邓小平": "deng xiao ping", "王建国": "wang jian guo", "吕建军": "lv jian jun",
+              "张宏伟": "zhang hong wei"}
+    assert TranscribedNames(people).find(letter_runs(question)) == [(spelled, [name])]
+
+
+def test_a_sound_two_people_share_names_neither():
+    # 唐明 and 邓明 read alike (TN MN); and an ordinary Korean word with their family name's sound
+    # ("어떤", which) followed by one that starts like a given name is no name
+    names = TranscribedNames({"唐明": "tang ming", "邓明": "deng ming", "丁宁": "ding ning"})
+    assert names.find(letter_runs("탕 밍")) == []
+    assert names.find(letter_runs("어떤 정책을 제안했습니까?")) == []
+
+
 def test_consonant_classes_are_shared_across_spellings():
     assert sound_key("zhang fan", pinyin=True) == sound_key("jhamg phain") == sound_key("tshngh fn") == "CNPN"
     assert sound_key("Choyatsin", script="GREEK") == sound_key("hua qin", pinyin=True) == "HCN"
@@ -50,3 +71,9 @@ def test_a_hindi_question_reaches_the_person_it_names(settings, fake_encoder):
     query = Retriever(settings, fake_encoder).analyse("सुन हुआछिन ने छोटे और मध्यम उद्यमों के लिए क्या प्रस्ताव रखा?")
     assert query.language == "hi" and "孙华芹" in query.names and "孙华芹" in query.terms
     assert dict(query.asked)["孙华芹"] == "सुन हुआछिन"  # the reading aid shows the question's own spelling
+
+
+def test_greek_reads_nt_as_d_only_opening_a_word():
+    names = TranscribedNames({"徐冠巨": "xu guan ju", "邓小平": "deng xiao ping"})
+    assert names.find(letter_runs("Τι προτείνει ο Σου Γκουαντζιού;")) == [("Σου Γκουαντζιού", ["徐冠巨"])]
+    assert names.find(letter_runs("Ντενγκ Σιαοπίνγκ")) == [("Ντενγκ Σιαοπίνγκ", ["邓小平"])]

@@ -46,7 +46,8 @@ class Snapshot(ABC):
         self.name = name  # the build's name: a new name means a new build went live
         self.manifest = manifest
         # "names" (user's glossary) and "aliases" (the text's): English -> Chinese; "spelled": pinyin ->
-        # the corpus's Chinese; "words": the corpus's own jieba words (corpus/userdict.txt)
+        # the corpus's Chinese; "words": the corpus's own jieba words (corpus/userdict.txt); "people":
+        # the corpus's people -> their pinyin (rag/transcribe.py)
         self.glossary = glossary
         self.dictionary = Dictionary(glosses)  # CC-CEDICT English -> the corpus's Chinese words
         use_words(glossary.get("words", []))  # a question is cut into words as the build's text was
@@ -69,8 +70,9 @@ class Snapshot(ABC):
 
     @cached_property
     def people(self) -> TranscribedNames:
-        """The corpus's people, found by the sound of their names in other scripts (a build made
-        before they were kept has none)."""
+        """The corpus's people, found by the sound of their names in other scripts (rag/transcribe.py).
+        A build made before they were kept has none until the corpus is built again (`rag index
+        --full`, or any change to it)."""
         return TranscribedNames(self.glossary.get("people", {}))
 
     @cached_property

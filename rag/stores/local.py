@@ -9,7 +9,9 @@ Layout of ``index/``::
     builds/<name>/bm25/        BM25 over jieba tokens (bm25s's .npy and .json files)
     builds/<name>/glossary.json  {"names": corpus/glossary.tsv, "aliases": the text's own}: English -> Chinese;
                                  "spelled": the corpus's pinyin ("hua qin" -> 华芹), for romanised names;
-                                 "words": the corpus's own jieba words (corpus/userdict.txt)
+                                 "words": the corpus's own jieba words (corpus/userdict.txt);
+                                 "people": its people's pinyin ("孙华芹" -> "sun hua qin"), for names
+                                 in other scripts (rag/transcribe.py)
     builds/<name>/dictionary.json  CC-CEDICT glosses -> the corpus's Chinese words (for English questions)
     builds/<name>/manifest.json
     .lock                    held while a build runs
