@@ -3,15 +3,16 @@
 A Hindi question writes 孙华芹 as "सुन हुआछिन", an Arabic one as "سون هواتشين", a Greek one as
 "Σουν Χουατσίν", a Korean one as "쑨화친", a Thai one as "ซุนหัวฉิน". Read in Latin letters
 (anyascii) each keeps the name's consonants in order, while vowels come and go with the script
-(Arabic writes few, Hebrew and Thai use letters for them). So a name is compared by its
-consonants alone, each reduced to a class of sounds that transcriptions of Chinese share: zh, ch,
-j, q, z, c, ts, tsh, dzh are one; sh, x, s another; n, ng and a nasal before g another; and so on.
-"sun hua qin" and "swn hwtshyn" are both S N H C N.
+(Arabic writes few). So a name is compared by its consonants alone, each reduced to a class of
+sounds that transcriptions of Chinese share: zh, ch, j, q, z, c, ts, tsh, dzh are one; sh, x, s
+another; n, ng and a nasal before g another; and so on. "sun hua qin" and "swn hwtshyn" are both
+S N H C N.
 
 Such a coarse key would meet ordinary words if every stretch of the corpus were a candidate:
-only the corpus's people (jieba's person names, kept with the build) are, and only keys of four
-consonant classes or more. Latin and Cyrillic questions are not read here: pinyin and Palladius
-spellings reach names already (bridge.PinyinNames, rag/palladius.py).
+only the corpus's people (jieba's person names, kept with the build) are, family and given name
+each matched by its own words (``TranscribedNames.find``). Latin and Cyrillic questions are not
+read here: pinyin and Palladius spellings reach names already (bridge.PinyinNames,
+rag/palladius.py).
 
     >>> sound_key("sun hua qin", pinyin=True), sound_key("swn hwtshyn")
     ('SNHCN', 'SNHCN')
