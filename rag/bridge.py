@@ -27,7 +27,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -91,6 +91,24 @@ def fewest_pieces(word: str, pieces: Container[str], longest: int) -> list[str] 
                 if best[j] is None or len(candidate) < len(best[j]):  # type: ignore[arg-type]
                     best[j] = candidate
     return best[len(word)]
+
+
+def _longest_first(written: Sequence[str], sizes: Iterable[int],
+                   lookup: Callable[[int, int], Iterable[str]]) -> list[tuple[str, list[str]]]:
+    """Runs of ``written`` (words or syllables) that reach Chinese words, tried longest first
+    (``sizes`` in decreasing order) and never overlapping: (the run as written, the Chinese words
+    ``lookup(start, end)`` gives it, longest first). "machine tool" is taken before "machine"."""
+    groups: list[tuple[str, list[str]]] = []
+    used = [False] * len(written)
+    for size in sizes:
+        for i in range(len(written) - size + 1):
+            if any(used[i : i + size]):
+                continue
+            found = set(lookup(i, i + size))
+            if found:
+                groups.append((" ".join(written[i : i + size]), sorted(sorted(found), key=len, reverse=True)))
+                used[i : i + size] = [True] * size
+    return groups
 
 
 def split_syllables(word: str) -> list[str] | None:
@@ -231,18 +249,14 @@ def proper_names(question: str) -> list[tuple[str, list[str]]]:
     words = _WORD.findall(question)
     capitalised = [w[0].isupper() for w in words]
     latin = [anyascii(w).lower() for w in words]
-    found: list[tuple[str, list[str]]] = []
-    used = [False] * len(words)
-    for size in (3, 2, 1):
-        for i in range(len(words) - size + 1):
-            # (the first word may open a longer name: "Martin Luther …")
-            if not all(capitalised[i : i + size]) or (i == 0 and size == 1) or any(used[i : i + size]):
-                continue
-            chinese = _cedict_names().get(" ".join(latin[i : i + size]))
-            if chinese:
-                found.append((" ".join(words[i : i + size]), sorted(chinese, key=len, reverse=True)))
-                used[i : i + size] = [True] * size
-    return found
+
+    def name(i: int, j: int) -> Iterable[str]:
+        # (the first word may open a longer name: "Martin Luther …")
+        if not all(capitalised[i:j]) or (i == 0 and j == 1):
+            return ()
+        return _cedict_names().get(" ".join(latin[i:j]), ())
+
+    return _longest_first(words, (3, 2, 1), name)
 
 
 # Cognates: a word of another language and the English one it shares a root with. The endings
@@ -396,23 +410,20 @@ class Dictionary:
         the Chinese words it reaches, longest first."""
         words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-&]*", question)]
         words = [x for w in words for x in ABBREVIATIONS.get(_singular(w), w).split()]
-        groups: list[tuple[str, list[str]]] = []
-        used = [False] * len(words)
         singular = [_singular(w) for w in words]  # keys are built from these (once per word, not per phrase)
         last_forms = [[_singular(f) for f in _word_forms(w)] for w in words]
-        for size in (5, 4, 3, 2, 1):  # longest phrases first: "machine tool" before "machine"
-            for i in range(len(words) - size + 1):
-                j = i + size - 1
-                if words[i] in EN_STOPWORDS or words[j] in EN_STOPWORDS or any(used[i : j + 1]):
-                    continue
-                keys = [" ".join(singular[i:j] + [form]) for form in last_forms[j]]
-                hits = sorted({zh for key in keys for zh in self._glosses.get(key, ())})
-                if not hits and size == 1:
-                    hits = sorted({zh for stem in _stems(singular[i]) for zh in self._glosses.get(stem, ())})
-                if hits:
-                    groups.append((" ".join(words[i : j + 1]), sorted(hits, key=len, reverse=True)))
-                    used[i : j + 1] = [True] * size
-        return groups
+
+        def gloss(i: int, j: int) -> Iterable[str]:
+            last = j - 1
+            if words[i] in EN_STOPWORDS or words[last] in EN_STOPWORDS:
+                return ()
+            keys = [" ".join(singular[i:last] + [form]) for form in last_forms[last]]
+            hits = {zh for key in keys for zh in self._glosses.get(key, ())}
+            if not hits and j - i == 1:
+                hits = {zh for stem in _stems(singular[i]) for zh in self._glosses.get(stem, ())}
+            return hits
+
+        return _longest_first(words, (5, 4, 3, 2, 1), gloss)
 
     def sino_vietnamese_groups(self, question: str) -> list[tuple[str, list[str]]]:
         """Each run of two to four syllables of a Vietnamese question that reads, syllable by
@@ -421,15 +432,7 @@ class Dictionary:
         written = letter_runs(unicodedata.normalize("NFC", question))
         syllables = [_vietnamese(s) for s in written]
         readings = self._sino_vietnamese_index()
-        groups: list[tuple[str, list[str]]] = []
-        used = [False] * len(syllables)
-        for size in (4, 3, 2):
-            for i in range(len(syllables) - size + 1):
-                found = readings.get(" ".join(syllables[i : i + size]))
-                if found and not any(used[i : i + size]):
-                    groups.append((" ".join(written[i : i + size]), sorted(found, key=len, reverse=True)))
-                    used[i : i + size] = [True] * size
-        return groups
+        return _longest_first(written, (4, 3, 2), lambda i, j: readings.get(" ".join(syllables[i:j]), ()))
 
     def _sino_vietnamese_index(self) -> dict[str, set[str]]:
         """The corpus's Chinese words CC-CEDICT knows, by their Sino-Vietnamese reading."""

@@ -181,7 +181,8 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
     warnings += glossary_warnings + word_warnings
     use_words(user_words)  # before anything is cut into words; questions get them when the build opens
     # Passages, then the sentences of multi-sentence passages (for sentence-level evidence).
-    texts = [p.text for p in passages] + sentence_texts(passages)
+    passage_texts = [p.text for p in passages]
+    texts = passage_texts + sentence_texts(passages)
     vectors, embedded = embed_texts(encoder, texts, reuse, progress, embed_many)
     kinds = {"passages": choose_kind(settings.faiss_kind, len(passages)),
              "sentences": choose_kind(settings.faiss_kind, len(texts) - len(passages))}
@@ -190,17 +191,17 @@ def prepare_build(corpus_dir: Path, settings: Settings, encoder: Encoder, reuse:
         "chunker": chunker_settings(settings), "corpus": hashes,
         "documents": [d.doc for d in documents], "skipped": warnings, "passages": len(passages),
         # the script questions are put in for the model (lexical.in_script)
-        "script": "traditional" if traditional_share([p.text for p in passages]) >= TRADITIONAL_SHARE else "simplified",
+        "script": "traditional" if traditional_share(passage_texts) >= TRADITIONAL_SHARE else "simplified",
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         # a question's cosine to it is its mean cosine to the passages (Snapshot.centroid)
         "centroid": [round(float(x), 6) for x in vectors[: len(passages)].mean(axis=0)] if passages else [],
     }
-    bm25 = BM25Index.build([p.text for p in passages])
+    bm25 = BM25Index.build(passage_texts)
     all_text = len(passages) <= PINYIN_ALL_TEXT
-    spelled = spell_corpus([p.text for p in passages] if all_text else bm25.vocabulary())
+    spelled = spell_corpus(passage_texts if all_text else bm25.vocabulary())
     # the corpus's people with their pinyin, for names written in other scripts (rag/transcribe.py)
-    people = person_names([p.text for p in passages]) if all_text else set()
-    glossary = {"names": user_glossary, "aliases": text_aliases(p.text for p in passages),
+    people = person_names(passage_texts) if all_text else set()
+    glossary = {"names": user_glossary, "aliases": text_aliases(passage_texts),
                 "words": [list(word) for word in user_words], "spelled": spelled,
                 "people": {name: key for key, names in spelled.items() for name in names if name in people}}
     report = BuildReport(len(passages), embedded, len(set(texts)) - embedded, time.perf_counter() - started,
