@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .asked import PASSAGES_READ, unsaid
 from .followup import complete
 from .gloss import Word, english_names, gloss
 from .lexical import general_rarity
@@ -98,7 +99,15 @@ def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] |
     if query.truncated:
         notes.append(f"the question was cut to its first {len(query.text)} characters")
     probability = answer_confidence(ranking)
-    return Answer(query.text, query.lang, hits, probability, is_answered(probability, query.language, query.model),
+    answered = is_answered(probability, query.language, query.model)
+    # The passages match the question, but it asks for what none of them can hold ("How old is
+    # Zhang Fan?" over passages that name him and give no age): the text does not say (rag/asked.py).
+    best_first = [ranking.folded[row] for row in ranking.order()[:PASSAGES_READ]]
+    attribute = unsaid(query.text, query.language, best_first) if answered else None
+    if attribute is not None:
+        answered = False
+        notes.append(f"the closest passages name what the question is about but none says {attribute.name}")
+    return Answer(query.text, query.lang, hits, probability, answered,
                   tuple(notes),
                   understood, query.names + tuple(t for t in query.terms if t not in query.names), query.asked,
                   tuple(english_names(query.snapshot.glossary["names"]).items()) if query.snapshot else ())
