@@ -282,4 +282,6 @@ def test_questions_on_what_the_text_names_but_does_not_say(real_retriever, name,
 def test_an_unsaid_attribute_is_explained(real_retriever):
     result = answer(real_retriever, "How old is Zhang Fan?")
     assert not result.answered and result.hits and any("an age" in note for note in result.notes)
+    result = answer(real_retriever, "张帆今年多大？")  # a Chinese question is told in Chinese
+    assert not result.answered and any("都没有说年龄" in note for note in result.notes)
     assert answer(real_retriever, "What did Sun Huaqin propose for SMEs?").answered
