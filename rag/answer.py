@@ -106,8 +106,8 @@ def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] |
     attribute = unsaid(query.text, query.language, best_first) if answered else None
     if attribute is not None:
         answered = False
-        notes.append(f"最接近的段落提到了问题所问的对象，但都没有说{attribute.name_zh}" if query.lang == "zh" else
-                     f"the closest passages name what the question is about but none says {attribute.name}")
+        notes.append(f"最接近的段落都没有说{attribute.name_zh}" if query.lang == "zh" else
+                     f"none of the closest passages says {attribute.name}")
     return Answer(query.text, query.lang, hits, probability, answered,
                   tuple(notes),
                   understood, query.names + tuple(t for t in query.terms if t not in query.names), query.asked,

@@ -285,3 +285,25 @@ def test_an_unsaid_attribute_is_explained(real_retriever):
     result = answer(real_retriever, "张帆今年多大？")  # a Chinese question is told in Chinese
     assert not result.answered and any("都没有说年龄" in note for note in result.notes)
     assert answer(real_retriever, "What did Sun Huaqin propose for SMEs?").answered
+
+
+def test_a_text_that_says_it_is_answered(real_retriever, tmp_path):
+    """The near-topic check refuses only what no passage says: over a biography that gives the
+    age, schooling, founding, head count and revenue, those questions are answered."""
+    from dataclasses import replace
+
+    from rag.retriever import Retriever
+    from rag.stores import build_index
+
+    settings = replace(real_retriever.settings, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "profile.md").write_text(
+        "# 企业家陈明\n\n## 简历\n\n陈明，男，1972年10月生，浙江杭州人，毕业于浙江大学机械工程专业。\n\n"
+        "## 企业\n\n1998年，陈明创办了明远机械。公司现有员工3000余人，去年营收12亿元。\n", "utf-8")
+    build_index(settings, real_retriever.encoder)
+    retriever = Retriever(settings, real_retriever.encoder, auto_build=False)
+    for question in ("When was Chen Ming born?", "陈明哪一年出生？", "Which university did Chen Ming graduate from?",
+                     "陈明毕业于哪所大学？", "明远机械成立于哪一年？", "明远机械有多少名员工？",
+                     "明远机械去年营收多少？"):
+        result = answer(retriever, question, 3)
+        assert result.answered and not result.notes, (question, result.confidence, result.notes)
