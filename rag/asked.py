@@ -144,7 +144,7 @@ ATTRIBUTES = (
                  "人才", f"(?:{_NUMBER})\\s*[万千百]?[余多]?\\s*[人名位]")),
     Attribute("a place to stay or eat", "住宿或餐饮", _asks(
         en=[r"\bhotels?\b", r"\bwhere (?:can|should|to) (?:i|we|one) stay\b", r"\brestaurants?\b", r"\bwhere to eat\b"],
-        zh=["酒店", "宾馆", "住宿", "旅馆", "民宿", "餐厅", "饭店", "住哪", "住在哪"],
+        zh=["酒店", "宾馆", "住宿", "旅馆", "民宿", "餐厅", "饭店"],  # (not 住在哪: where they live)
         de=[r"\bhotels?\b", r"\bübernachten\b", r"\brestaurants?\b"], es=[r"\bhotel(?:es)?\b", r"\brestaurantes?\b"],
         fr=[r"\bhôtels?\b", r"\brestaurants?\b"], ru=[r"\bгостиниц", r"\bотел", r"\bресторан"],
         vi=[r"\bkhách sạn\b", r"\bnhà hàng\b"], pt=[r"\bhot[ée]is\b", r"\bhotel\b"], it=[r"\balbergh"]),

@@ -44,6 +44,7 @@ import numpy as np
 from scipy.optimize import minimize  # (installed with bm25s)
 
 from .answer import question_facts
+from .asked import ATTRIBUTES, PASSAGES_READ, asked_attributes, says_it
 from .build import FORMAT_VERSION
 from .config import Settings
 from .embed import SentenceTransformerEncoder
@@ -130,6 +131,20 @@ class Sample:
     for_ranking: bool = True  # the ranker learns from one view of each corpus; the confidence from all
     for_evidence: bool = False  # the evidence choice learns from it too (besides the ranker's: EVIDENCE_CORPORA)
     sentences: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (features, labels) per right passage
+    # the kinds of fact it asks for (rag/asked.py), and per candidate and kind whether the passage says it
+    says: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+
+    def __post_init__(self) -> None:
+        if not self.says.size:  # asks for none: one empty row per candidate, as a cache reads it back
+            self.says = np.zeros((len(self.features), 0), bool)
+
+    def unsaid(self, ranker: Logistic) -> bool:
+        """Does the near-topic check refuse it: a kind of fact it asks for that none of the ranker's
+        best PASSAGES_READ candidates says (answer.answer does the same with the shipped ranker)?"""
+        if not self.says.shape[1]:
+            return False
+        best = np.argsort(-score(self.features, ranker), kind="stable")[:PASSAGES_READ]
+        return not bool(self.says[best].any(axis=0).all())
 
 
 def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: str) -> list[Sample]:
@@ -148,8 +163,10 @@ def collect(encoder, corpus: list[Article] | Path, questions: list[dict], tag: s
         for q, ranking in zip(questions, retriever.rank_queries(queries), strict=True):
             passages = ranking.passages
             labels = np.array([bool(q["gold"]) and is_right(q, p.text) for p in passages])
+            asked = asked_attributes(ranking.query.text, ranking.query.language)
+            says = np.array([[says_it(a, [text]) for a in asked] for text in ranking.folded], bool)
             sample = Sample(q.get("doc", tag), q["lang"], bool(q["gold"]), ranking.features, labels,
-                            question_facts(ranking))
+                            question_facts(ranking), says=says.reshape(len(passages), len(asked)))
             for row in np.nonzero(labels)[0]:
                 spans, _, table = retriever.sentence_rows(ranking, int(row))
                 written = [passages[int(row)].text_at(a, b) for a, b in spans]  # (not as matched: folded)
@@ -402,6 +419,9 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
 
         conf = {id(s): float(models["confidence"][lang].probability(question_row(s, models["rank"][lang])[None])[0])
                 for s in mine}
+
+        def refused(s: Sample, bar=bar, conf=conf, ranker=models["rank"][lang]) -> bool:
+            return conf[id(s)] < bar or s.unsaid(ranker)  # as answer.answer decides
         evidence = []
         for s in answerable:
             top = int(np.argmax(score(s.features, models["rank"][lang])))
@@ -416,8 +436,8 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
             "R@1 e5": round(r1(lambda s: s.features[:, col["passage_cos"]]), 3),
             "R@1 bm25": round(r1(lambda s: s.features[:, col["bm25"]] + 1e-6 * s.features[:, col["passage_cos"]]), 3),
             "evidence@1": round(float(np.mean(evidence)), 3) if evidence else None,
-            "refused": round(float(np.mean([conf[id(s)] < bar for s in answerable])), 3) if answerable else None,
-            "recognised": round(float(np.mean([conf[id(s)] < bar for s in off])), 3) if off else None,
+            "refused": round(float(np.mean([refused(s) for s in answerable])), 3) if answerable else None,
+            "recognised": round(float(np.mean([refused(s) for s in off])), 3) if off else None,
         }
     return out
 
@@ -571,11 +591,12 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
 
 
 def _code_version() -> str:
-    """The key of a cache's samples: the features' names, the index format and how questions are
-    moved towards Chinese (the offsets and the share). A cache made with other features or offsets
+    """The key of a cache's samples: the features' names, the near-topic check's cues, the index format
+    and how questions are moved towards Chinese (the offsets and the share). A cache made with other features or offsets
     is not read; a change to how a feature or a bridge is computed (rag/bridge.py, rag/lexical.py,
     ...) is not in the key: after one, delete the affected corpora's files or use a new folder."""
     names = "|".join(PASSAGE_FEATURES + SENTENCE_FEATURES) + "|" + "|".join(f.name for f in fields(QuestionFacts))
+    names += "|" + "|".join(a.name + a.says.pattern + "".join(p.pattern for p in a.asks.values()) for a in ATTRIBUTES)
     moved = hashlib.sha256(OFFSETS_FILE.read_bytes()).hexdigest() if OFFSETS_FILE.exists() else ""
     return hashlib.sha256(f"{names}|{FORMAT_VERSION}|{moved}|{SHIFT}".encode()).hexdigest()[:12]
 
@@ -590,10 +611,12 @@ def save_samples(folder: Path, stem: str, samples: list[Sample]) -> None:
              labels=_rows([sample.labels for sample in samples], np.zeros(0, bool)),
              sentence_features=_rows([table for table, _ in sentences],
                                      np.zeros((0, len(SENTENCE_FEATURES)), np.float32)),
-             sentence_labels=_rows([labels for _, labels in sentences], np.zeros(0, bool)))
+             sentence_labels=_rows([labels for _, labels in sentences], np.zeros(0, bool)),
+             says=_rows([sample.says.ravel() for sample in samples], np.zeros(0, bool)))
     meta = [{"group": sample.group, "lang": sample.lang, "answerable": sample.answerable,
              "for_ranking": sample.for_ranking, "for_evidence": sample.for_evidence, "facts": asdict(sample.facts),
-             "candidates": len(sample.features), "sentences": [len(table) for table, _ in sample.sentences]}
+             "candidates": len(sample.features), "sentences": [len(table) for table, _ in sample.sentences],
+             "asked": sample.says.shape[1]}
             for sample in samples]
     (folder / f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")  # last: complete
 
@@ -606,14 +629,17 @@ def load_samples(folder: Path, stem: str) -> list[Sample] | None:
     with np.load(folder / f"{stem}.npz", allow_pickle=False) as arrays:
         features, labels = arrays["features"], arrays["labels"]
         sentence_features, sentence_labels = arrays["sentence_features"], arrays["sentence_labels"]
-    out, row, sentence_row = [], 0, 0
+        says = arrays["says"]
+    out, row, sentence_row, says_row = [], 0, 0, 0
     for m in meta:
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in m["facts"].items()}
         facts = QuestionFacts(**values)
         end = row + m["candidates"]
+        says_end = says_row + m["candidates"] * m["asked"]
         sample = Sample(m["group"], m["lang"], m["answerable"], features[row:end].copy(), labels[row:end].copy(),
-                        facts, m["for_ranking"], m["for_evidence"])
-        row = end
+                        facts, m["for_ranking"], m["for_evidence"],
+                        says=says[says_row:says_end].reshape(m["candidates"], m["asked"]).copy())
+        row, says_row = end, says_end
         for n in m["sentences"]:
             end = sentence_row + n
             sample.sentences.append((sentence_features[sentence_row:end].copy(),

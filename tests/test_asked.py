@@ -121,3 +121,8 @@ def test_unsaid_reads_the_best_three_passages_only():
 def test_a_traditional_question_is_folded_before_its_cues_are_read():
     assert detect("張帆今年幾歲？") == "zh"
     assert unsaid("張帆今年幾歲？", "zh", ["张帆表示要加快转型。"]).name == "an age"
+
+
+def test_where_someone_lives_is_no_lodging():
+    assert asked_attributes("英国移民住在哪里？", "zh") == []
+    assert [a.name for a in asked_attributes("代表们在北京住在哪家酒店？", "zh")] == ["a place to stay or eat"]

@@ -30,7 +30,8 @@ def test_cached_samples_and_vectors_read_back_as_they_were(tmp_path):
     facts = QuestionFacts(True, False, 0.1 + 0.2, 0.0, 10, 1 / 3, (0.5, 0.25), (1.0, 0.0), 0.7)
     samples = [training.Sample("doc", "zh", True, np.arange(42, dtype=np.float32).reshape(2, 21) / 7,
                                np.array([True, False]), facts, for_evidence=True,
-                               sentences=[(np.ones((3, 12), np.float32) / 3, np.array([False, True, False]))]),
+                               sentences=[(np.ones((3, 12), np.float32) / 3, np.array([False, True, False]))],
+                               says=np.array([[True, False], [False, False]])),
                training.Sample("other", "en", False, np.zeros((1, 21), np.float32), np.array([False]),
                                replace(facts, general_coverage=(0.0,), unit_coverage=(0.0,)), for_ranking=False)]
     training.save_samples(tmp_path, "cmrc_8", samples)
@@ -41,7 +42,8 @@ def test_cached_samples_and_vectors_read_back_as_they_were(tmp_path):
     assert len(back[0].sentences) == 1 and back[1].sentences == []
     pairs = [(s.features, b.features) for s, b in zip(samples, back, strict=True)] + [
         (s.labels, b.labels) for s, b in zip(samples, back, strict=True)] + [
-        (samples[0].sentences[0][i], back[0].sentences[0][i]) for i in (0, 1)]
+        (samples[0].sentences[0][i], back[0].sentences[0][i]) for i in (0, 1)] + [
+        (s.says, b.says) for s, b in zip(samples, back, strict=True)]
     for x, y in pairs:
         assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y)
     assert training.load_samples(tmp_path, "drcd_8") is None
@@ -51,6 +53,23 @@ def test_cached_samples_and_vectors_read_back_as_they_were(tmp_path):
     read = training.load_vectors(tmp_path)
     assert list(read) == list(memo) and all(read[k].tolist() == memo[k].tolist() for k in memo)
     assert training.load_vectors(tmp_path / "none") == {}
+
+
+def test_the_near_topic_check_reads_the_rankers_best_three():
+    """A sample is refused by the check when a kind of fact it asks for is said by none of the
+    ranker's three best candidates, as answer.answer decides."""
+    from rag.scoring import Logistic
+
+    facts = QuestionFacts(True, False, 0.5, 0.0, 10, 0.0, (0.5,) * 4, (1.0,) * 4, 0.7)
+    features = np.zeros((4, 21), np.float32)
+    features[:, 0] = [0.9, 0.8, 0.7, 0.6]  # the first column ranks them in this order
+    ranker = Logistic(tuple(f"f{i}" for i in range(21)), (1.0,) + (0.0,) * 20, 0.0)
+    sample = training.Sample("doc", "en", True, features, np.array([True, False, False, False]), facts,
+                             says=np.array([[False], [False], [False], [True]]))
+    assert sample.unsaid(ranker)  # only the fourth says it
+    sample.says[2, 0] = True
+    assert not sample.unsaid(ranker)
+    assert not training.Sample("doc", "en", True, features, sample.labels, facts).unsaid(ranker)  # asks for none
 
 
 def test_a_cached_plan_is_not_run_again(tmp_path):
