@@ -404,7 +404,9 @@ def operating_point(answerable: list[tuple[Sample, float]]) -> dict[str, float]:
 
 
 def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict:
-    """R@1, evidence@1, refused and recognised shares per language, with plain e5 and BM25 R@1."""
+    """R@1, evidence@1, refused and recognised shares per language, with plain e5 and BM25 R@1.
+    A question is refused as answer.answer refuses it: its confidence under the bar, or a kind of fact
+    it asks for that none of the best passages says (the bar itself is set from the confidence alone)."""
     out = {}
     col = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
     for language in sorted({s.lang for s in samples}):
@@ -422,6 +424,7 @@ def measure(models: dict, bars: dict[str, float], samples: list[Sample]) -> dict
 
         def refused(s: Sample, bar=bar, conf=conf, ranker=models["rank"][lang]) -> bool:
             return conf[id(s)] < bar or s.unsaid(ranker)  # as answer.answer decides
+
         evidence = []
         for s in answerable:
             top = int(np.argmax(score(s.features, models["rank"][lang])))
@@ -591,10 +594,11 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
 
 
 def _code_version() -> str:
-    """The key of a cache's samples: the features' names, the near-topic check's cues, the index format
-    and how questions are moved towards Chinese (the offsets and the share). A cache made with other features or offsets
-    is not read; a change to how a feature or a bridge is computed (rag/bridge.py, rag/lexical.py,
-    ...) is not in the key: after one, delete the affected corpora's files or use a new folder."""
+    """The key of a cache's samples: the features' names, the near-topic check's cues, the index
+    format and how questions are moved towards Chinese (the offsets and the share). A cache made
+    with other features, cues or offsets is not read; a change to how a feature or a bridge is
+    computed (rag/bridge.py, rag/lexical.py, ...) is not in the key: after one, delete the affected
+    corpora's files or use a new folder."""
     names = "|".join(PASSAGE_FEATURES + SENTENCE_FEATURES) + "|" + "|".join(f.name for f in fields(QuestionFacts))
     names += "|" + "|".join(a.name + a.says.pattern + "".join(p.pattern for p in a.asks.values()) for a in ATTRIBUTES)
     moved = hashlib.sha256(OFFSETS_FILE.read_bytes()).hexdigest() if OFFSETS_FILE.exists() else ""
