@@ -96,6 +96,8 @@ def test_failed_logins_slow_only_themselves(login_server):
     guesser.join()
     print(f"\nwhile guessing: {len(latencies)} requests, median {sorted(latencies)[len(latencies) // 2]:.3f} s, "
           f"max {max(latencies):.3f} s; the guesses waited {[round(w, 2) for w in waits]}")
-    assert len(latencies) > 20 and max(latencies) < 0.5, (len(latencies), max(latencies))
+    # A wait slept on the event loop stalls a request for what is left of it, up to the longest (4 s);
+    # half of that is far above any request's time on a busy machine (0.94 s seen under a training run)
+    assert len(latencies) > 20 and max(latencies) < max(waits) / 2, (len(latencies), max(latencies), waits)
     assert all(w >= least for w, least in zip(waits, [0.25, 0.5, 1, 2, 4], strict=True)), waits  # guessing is slow
     assert _login(url, user, password)
