@@ -59,7 +59,8 @@ ATTRIBUTES = (
         de=[r"\bwie alt\b"], es=[r"\bqu[ée] edad\b", r"\bcu[áa]ntos años tiene"], fr=[r"\bquel [âa]ge\b"],
         ru=[r"\bвозраст"], vi=[r"\bbao nhiêu tuổi\b"], pt=[r"\bquantos anos tem\b"], it=[r"\bquanti anni ha\b"]),
         # (an organisation's age is its founding: "How old is Transfar?" -> 创立于1986年)
-        _pattern("岁", "年龄", "年纪", "出生", "生于", r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生", r"\d{4}\s*[—–-]",
+        _pattern("岁", "年龄", "年纪", "出生", "生于", r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生",
+                 r"[（(]\s*\d{4}\s*[—–-]",
                  r"\d0后", "年过", "花甲", "古稀", "诞生", "周年", "成立", "创立", "创建", "创办", "创于", "始于",
                  "始建",
                  "历史", "建于")),
@@ -72,11 +73,12 @@ ATTRIBUTES = (
                                                                                    r"\bдат[аы] рождения\b"],
         vi=[r"\bsinh (?:ra|năm)\b", r"\b(?:năm|ngày|nơi) sinh\b"], pt=[r"\bnasceu\b"], it=[r"\bè nat[oa]\b"]),
         _pattern("出生", "生于", "出身", "籍贯", "人氏", "生人", "老家", "祖籍", "诞生", "出世", "生日",
-                 r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生", r"\d{4}\s*[—–-]", "故乡", "家乡", "人士", "土生土长",
+                 r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生", r"[（(]\s*\d{4}\s*[—–-]", "故乡", "家乡", "人士", "土生土长",
                  "[省市县州区镇村乡]人")),
     Attribute("their schooling", "学历", _asks(
-        en=[r"\buniversit(?:y|ies)\b.*\b(?:graduat|attend|stud|go|went)", r"\b(?:graduat|attend|stud|go|went)\w*\b.*"
-            r"\buniversit", r"\bcollege did\b", r"\bgraduated? from\b", r"\balma mater\b", r"\bstudied at\b",
+        en=[r"\b(?:which|what) (?:university|college|school) did\b", r"\bgraduat\w* from\b",
+            r"\b(?:go|went|attend\w*) to (?:university|college)\b", r"\balma mater\b", r"\bstudied at\b",
+            r"\bwhere did \w+(?: \w+)? (?:study|graduate)\b",
             r"\b(?:bachelor|master|doctoral|academic|phd)(?:'s)? degree\b", r"\bdegree (?:in|from)\b"],
         zh=["毕业", "学历", "学位", "母校", "就读", "哪所学校", "哪所大学", "什么大学", "上的大学", "读的大学"],
         de=[r"\b(?:an|von) welcher (?:universität|hochschule)\b", r"\bstudierte\b", r"\bhat .* studiert\b"],
@@ -110,11 +112,12 @@ ATTRIBUTES = (
         _pattern("喜欢", "爱好", "最爱", "偏爱", "兴趣", "热爱", "钟爱", "喜爱", "爱吃", "爱喝", "嗜", "情有独钟",
                  "钟情", "迷上", "痴迷", "一有空")),
     Attribute("when or how it was founded", "成立的时间或经过", _asks(
-        en=[r"\bfound(?:ed|ing|er|ers)\b",
+        en=[r"\bfound(?:ed|er|ers)\b", r"\bfounding (?:date|year)\b",
             r"\b(?:when|what year|which year)\b.*\b(?:established|set up|incorporated)\b"],
         zh=["成立", "创立", "创建", "创办", "建立于", "建于", "创始"],
         de=[r"\bgegründet\b", r"\bgründ(?:ete|er|ungsjahr)\b"], es=[r"\bfund(?:ó|ada|ado|ador|adores)\b"],
-        fr=[r"\bfondée?\b", r"\bfondateur"], ru=[r"\bоснован[аоы]?\b", r"\bосновал[аи]?\b", r"\bоснователь"],
+        fr=[r"\bfondée?\b", r"\bfondateur"],
+        ru=[r"\b(?:когда|в каком году)\b.*\bоснован", r"\bосновал[аи]?\b", r"\bоснователь"],
         vi=[r"\bthành lập\b", r"\bsáng lập\b"], pt=[r"\bfundad[oa]\b"], it=[r"\bfondat[oa]\b"]),
         _pattern("成立", "创立", "创建", "创办", "建立", "始建", "建于", "设立", "组建", "前身", "创始", "诞生", "成型",
                  "组成", "成军", "建成", "落成", "开业", "开办", "创于", "始于", "起家", "办起", "挂牌", "起步")),
@@ -135,7 +138,8 @@ ATTRIBUTES = (
                  "钱")),
     Attribute("a head count", "人数", _asks(
         en=[r"\bhow many (?:employees|staff|workers|people (?:work|does|do|did))\b", r"\bnumber of (?:employees|staff|"
-            r"workers)\b", r"\bheadcount\b", r"\bworkforce\b", r"\bhow many people\b.*\bemploy"],
+            r"workers)\b", r"\bheadcount\b",
+            r"\b(?:size of|how (?:large|big) is) (?:the |its |their )?workforce\b", r"\bhow many people\b.*\bemploy"],
         zh=["多少(?:名|个|位)?(?:员工|职工|雇员|工人)", "员工人数", "职工人数", "员工数量", "有多少人"],
         de=[r"\bwie viele (?:mitarbeiter|beschäftigte|angestellte)"], es=[r"\bcu[áa]ntos (?:empleados|trabajadores)\b"],
         fr=[r"\bcombien (?:d'employés|de salariés)\b"], ru=[r"\bсколько (?:сотрудник|работник)"],
@@ -152,18 +156,23 @@ ATTRIBUTES = (
                  "食堂",
                  "小吃", "美食", "入住")),
     Attribute("contact details", "联系方式", _asks(
-        en=[r"\b(?:tele)?phone numbers?\b", r"\be-?mail address\b", r"\baddress of\b",
+        # (not "his address" alone: a speech is an address too)
+        en=[r"\b(?:tele)?phone numbers?\b", r"\b(?:e-?mail|street|postal|mailing|office|home|web) address\b",
             r"\b(?:what|which) is (?:the|its|his|her|their) (?:website|e-?mail)\b", r"'s (?:website|e-?mail)\b",
-            r"\b(?:the|its|his|her|their) address\b"],
+            r"\bwhat(?:'s| is| was) (?:the |its |his |her |their |\w+'s )?address\b",
+            r"\baddress of the (?:company|firm|office|headquarters|factory|plant|shop|store)\b"],
         zh=["电话号码", "联系电话", "电话是多少", "邮箱", "网址", "官网", "地址是", "地址在", "的地址", "联系方式"],
         de=[r"\btelefonnummer\b", r"\be-mail-adresse\b", r"\bwebseite\b", r"\b(?:die|seine|ihre) adresse\b"],
         es=[r"\bnúmero de teléfono\b", r"\bcorreo electrónico\b"],
         fr=[r"\bnuméro de téléphone\b", r"\b(?:l'|son |sa |leur )adresse\b"],
-        ru=[r"\bномер телефона\b", r"\bадрес\b", r"\bсайт"], vi=[r"\bsố điện thoại\b", r"\bđịa chỉ\b"],
+        ru=[r"\bномер телефона\b", r"\bкакой адрес\b", r"\bпо какому адресу\b",
+            r"\bадрес (?:компании|офиса|сайта)\b"],
+        vi=[r"\bsố điện thoại\b", r"\bđịa chỉ\b"],
         pt=[r"\btelefone\b"], it=[r"\bnumero di telefono\b"]),
         # (a phone number needs its digits, an address its number: 路 or 号 alone are any road or signal)
         _pattern("电话", "热线", "传真", "邮箱", "电邮", "网址", "网站", "官网", "地址", r"\btel\b", "@", "http", "www",
-                 r"\d[\d\s\-]{5,}\d", r"[路街道][\d一二三四五六七八九十]", r"[\d一二三四五六七八九十]+号")),
+                 r"\d{3,4}[\s\-]?\d{3,4}[\s\-]?\d{3,4}", r"[路街道][\d一二三四五六七八九十]",
+                 r"[\d一二三四五六七八九十]+号")),
 )
 
 # Which languages have cues of their own. A question in another language is read with English's

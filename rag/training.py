@@ -44,7 +44,7 @@ import numpy as np
 from scipy.optimize import minimize  # (installed with bm25s)
 
 from .answer import question_facts
-from .asked import ATTRIBUTES, PASSAGES_READ, asked_attributes, says_it
+from .asked import PASSAGES_READ, asked_attributes, says_it
 from .build import FORMAT_VERSION
 from .config import Settings
 from .embed import SentenceTransformerEncoder
@@ -137,6 +137,8 @@ class Sample:
     def __post_init__(self) -> None:
         if not self.says.size:  # asks for none: one empty row per candidate, as a cache reads it back
             self.says = np.zeros((len(self.features), 0), bool)
+        if self.says.ndim != 2 or len(self.says) != len(self.features):
+            raise ValueError(f"says has shape {self.says.shape}: one row per candidate ({len(self.features)}) needed")
 
     def unsaid(self, ranker: Logistic) -> bool:
         """Does the near-topic check refuse it: a kind of fact it asks for that none of the ranker's
@@ -594,13 +596,14 @@ def corpus_plans(encoder, eval_dir: Path) -> tuple[dict, dict]:
 
 
 def _code_version() -> str:
-    """The key of a cache's samples: the features' names, the near-topic check's cues, the index
+    """The key of a cache's samples: the features' names, the near-topic check (rag/asked.py), the index
     format and how questions are moved towards Chinese (the offsets and the share). A cache made
     with other features, cues or offsets is not read; a change to how a feature or a bridge is
     computed (rag/bridge.py, rag/lexical.py, ...) is not in the key: after one, delete the affected
     corpora's files or use a new folder."""
     names = "|".join(PASSAGE_FEATURES + SENTENCE_FEATURES) + "|" + "|".join(f.name for f in fields(QuestionFacts))
-    names += "|" + "|".join(a.name + a.says.pattern + "".join(p.pattern for p in a.asks.values()) for a in ATTRIBUTES)
+    # (the whole of rag/asked.py: its cues, and the rules that read them, such as the English fallback)
+    names += "|" + hashlib.sha256((Path(__file__).parent / "asked.py").read_bytes()).hexdigest()
     moved = hashlib.sha256(OFFSETS_FILE.read_bytes()).hexdigest() if OFFSETS_FILE.exists() else ""
     return hashlib.sha256(f"{names}|{FORMAT_VERSION}|{moved}|{SHIFT}".encode()).hexdigest()[:12]
 

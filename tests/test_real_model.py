@@ -302,7 +302,8 @@ def test_a_text_that_says_it_is_answered(real_retriever, tmp_path):
         "## 企业\n\n1998年，陈明创办了明远机械。公司现有员工3000余人，去年营收12亿元。\n", "utf-8")
     build_index(settings, real_retriever.encoder)
     retriever = Retriever(settings, real_retriever.encoder, auto_build=False)
-    for question in ("When was Chen Ming born?", "陈明哪一年出生？", "Which university did Chen Ming graduate from?",
+    for question in ("How old is Chen Ming?", "陈明今年多大？", "When was Chen Ming born?", "陈明哪一年出生？",
+                     "Which university did Chen Ming graduate from?",
                      "陈明毕业于哪所大学？", "明远机械成立于哪一年？", "明远机械有多少名员工？",
                      "明远机械去年营收多少？"):
         result = answer(retriever, question, 3)

@@ -31,9 +31,10 @@ def test_cached_samples_and_vectors_read_back_as_they_were(tmp_path):
     samples = [training.Sample("doc", "zh", True, np.arange(42, dtype=np.float32).reshape(2, 21) / 7,
                                np.array([True, False]), facts, for_evidence=True,
                                sentences=[(np.ones((3, 12), np.float32) / 3, np.array([False, True, False]))],
-                               says=np.array([[True, False], [False, False]])),
+                               says=np.array([[True, False, True], [False, False, True]])),
                training.Sample("other", "en", False, np.zeros((1, 21), np.float32), np.array([False]),
-                               replace(facts, general_coverage=(0.0,), unit_coverage=(0.0,)), for_ranking=False)]
+                               replace(facts, general_coverage=(0.0,), unit_coverage=(0.0,)), for_ranking=False,
+                               says=np.array([[False, True]]))]
     training.save_samples(tmp_path, "cmrc_8", samples)
     assert {p.suffix for p in tmp_path.iterdir()} == {".npz", ".json"}
     back = training.load_samples(tmp_path, "cmrc_8")
@@ -62,14 +63,16 @@ def test_the_near_topic_check_reads_the_rankers_best_three():
 
     facts = QuestionFacts(True, False, 0.5, 0.0, 10, 0.0, (0.5,) * 4, (1.0,) * 4, 0.7)
     features = np.zeros((4, 21), np.float32)
-    features[:, 0] = [0.9, 0.8, 0.7, 0.6]  # the first column ranks them in this order
+    features[:, 0] = [0.6, 0.9, 0.8, 0.7]  # the ranker's order: rows 1, 2, 3, then 0
     ranker = Logistic(tuple(f"f{i}" for i in range(21)), (1.0,) + (0.0,) * 20, 0.0)
     sample = training.Sample("doc", "en", True, features, np.array([True, False, False, False]), facts,
-                             says=np.array([[False], [False], [False], [True]]))
-    assert sample.unsaid(ranker)  # only the fourth says it
-    sample.says[2, 0] = True
-    assert not sample.unsaid(ranker)
+                             says=np.array([[True], [False], [False], [False]]))
+    assert sample.unsaid(ranker)  # only row 0 says it, and it is fourth
+    sample.says[3, 0] = True
+    assert not sample.unsaid(ranker)  # row 3 is third
     assert not training.Sample("doc", "en", True, features, sample.labels, facts).unsaid(ranker)  # asks for none
+    with pytest.raises(ValueError):
+        training.Sample("doc", "en", True, features, sample.labels, facts, says=np.ones(4, bool))
 
 
 def test_a_cached_plan_is_not_run_again(tmp_path):
