@@ -27,7 +27,9 @@ class Answer:
     lang: str
     hits: list[Hit]
     confidence: float  # estimated probability that the corpus answers the question
-    answered: bool  # confidence at or above the operating point (scoring weights' answer_threshold)
+    # confidence at or above the operating point (scoring weights' answer_threshold), unless the
+    # question asks for a kind of fact none of the best passages says (rag/asked.py: notes say which)
+    answered: bool
     notes: tuple[str, ...] = ()
     understood_as: str | None = None  # the question as completed from the conversation, if it was
     terms: tuple[str, ...] = field(default=())  # the Chinese terms and names the question was matched by
