@@ -104,8 +104,8 @@ def answer(retriever: Retriever, question: str, k: int = 5, history: list[str] |
     answered = is_answered(probability, query.language, query.model)
     # The passages match the question, but it asks for what none of them can hold ("How old is
     # Zhang Fan?" over passages that name him and give no age): the text does not say (rag/asked.py).
-    best_first = [ranking.folded[row] for row in ranking.order()[:PASSAGES_READ]]
-    attribute = unsaid(query.text, query.language, best_first) if answered else None
+    attribute = unsaid(query.text, query.language,
+                       [ranking.folded[row] for row in ranking.order()[:PASSAGES_READ]]) if answered else None
     if attribute is not None:
         answered = False
         notes.append(f"最接近的段落都没有说{attribute.name_zh}" if query.lang == "zh" else
