@@ -57,7 +57,15 @@ ATTRIBUTES = (
             r"\b(?:his|her|their) age\b"],
         zh=["几岁", "多少岁", "年龄", "年纪", "今年多大", "多大年纪", "多大岁数"],
         de=[r"\bwie alt\b"], es=[r"\bqu[ée] edad\b", r"\bcu[áa]ntos años tiene"], fr=[r"\bquel [âa]ge\b"],
-        ru=[r"\bвозраст"], vi=[r"\bbao nhiêu tuổi\b"], pt=[r"\bquantos anos tem\b"], it=[r"\bquanti anni ha\b"]),
+        ru=[r"\bвозраст"], vi=[r"\bbao nhiêu tuổi\b"], pt=[r"\bquantos anos tem\b"], it=[r"\bquanti anni ha\b"],
+        ar=["كم (?:كان |كانت |يبلغ |تبلغ |سنة )?عمر", r"في أي (?:عمر|سن)\b", "ما (?:هو )?عمر"],
+        el=["πόσ(?:ο|ων) χρον(?:ών|ώ)", r"\b(?:σε ποια|τι|ποια) ηλικία", r"\bηλικία (?:του|της)\b"],
+        hi=["उम्र", "कितने साल का", "कितने साल की", "कितने वर्ष का", "कितने वर्ष की"],
+        th=["อายุเท่า", "อายุกี่", "เมื่ออายุ", "ตอนอายุ"],
+        tr=[r"\bkaç yaşında", r"\byaşı kaç", r"\bkaç yaşına", r"\bhangi yaşta\b", r"\byaşı nedir\b"],
+        ro=[r"\bcâți ani (?:are|avea)\b", r"\b(?:ce|la ce) vârstă\b", r"\bvârsta (?:lui|ei)\b"],
+        ja=["何歳", "年齢", "歳ですか"],
+        ko=["몇 살", "나이"]),
         # (an organisation's age is its founding: "How old is Transfar?" -> 创立于1986年)
         _pattern("岁", "年龄", "年纪", "出生", "生于", r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生",
                  r"[（(]\s*\d{4}\s*[—–-]",
@@ -71,7 +79,16 @@ ATTRIBUTES = (
         es=[r"\bnaci(?:ó|o|do|da)\b", r"\bfecha de nacimiento\b"],
         fr=[r"\bnée?\b", r"\bdate de naissance\b", r"\blieu de naissance\b"], ru=[r"\bродил(?:ся|ась)\b",
                                                                                    r"\bдат[аы] рождения\b"],
-        vi=[r"\bsinh (?:ra|năm)\b", r"\b(?:năm|ngày|nơi) sinh\b"], pt=[r"\bnasceu\b"], it=[r"\bè nat[oa]\b"]),
+        vi=[r"\bsinh (?:ra|năm)\b", r"\b(?:năm|ngày|nơi) sinh\b"], pt=[r"\bnasceu\b"], it=[r"\bè nat[oa]\b"],
+        ar=[r"(?:أين|متى|في أي (?:عام|سنة|مدينة|بلد)) (?:ولد|ولدت)\b", r"\bتاريخ (?:ميلاد|ولادة)",
+            r"\bمكان (?:ميلاد|ولادة|مولد)", r"\bعيد ميلاد", r"\bمسقط رأس"],
+        el=["γεννήθηκ", r"\b(?:ημερομηνία|τόπο|τόπος|έτος) γέννησης\b", r"\bγενέθλια\b"],
+        hi=["जन्म", "कहाँ पैदा", "कब पैदा"],
+        th=["วันเกิด(?!ขึ้น)", "สถานที่เกิด", "ปีเกิด", "ถือกำเนิด", "เกิดเมื่อ", "เกิดที่", "เกิดวันที่", "เกิดปี"],
+        tr=[r"\bdoğ(?:du|muş|muştur|duğu)", r"\bdoğum (?:tarihi|yeri|günü|yılı)"],
+        ro=[r"\bnăscut", r"\bnașterii\b", r"\bde naștere\b"],
+        ja=["生まれ", "誕生日", "生年月日", "出生"],
+        ko=["태어", "출생", "생일", "생년월일", "년생"]),
         _pattern("出生", "生于", "出身", "籍贯", "人氏", "生人", "老家", "祖籍", "诞生", "出世", "生日",
                  r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生", r"[（(]\s*\d{4}\s*[—–-]", "故乡", "家乡", "人士", "土生土长",
                  "[省市县州区镇村乡]人")),
@@ -84,17 +101,35 @@ ATTRIBUTES = (
         de=[r"\b(?:an|von) welcher (?:universität|hochschule)\b", r"\bstudierte\b", r"\bhat .* studiert\b"],
         es=[r"\bqué universidad\b", r"\bestudió\b"], fr=[r"\bquelle université\b", r"\bdiplômée?\b"],
         ru=[r"\bкаком университете\b", r"\bокончил", r"\bучил(?:ся|ась)\b"],
-        vi=[r"\btrường đại học nào\b", r"\btốt nghiệp\b"], pt=[r"\bqual universidade\b"], it=[r"\bquale università\b"]),
+        vi=[r"\btrường đại học nào\b", r"\btốt nghiệp\b"], pt=[r"\bqual universidade\b"], it=[r"\bquale università\b"],
+        ar=[r"\bأي جامعة", r"\bتخرج", r"\bدرس في جامعة"],
+        el=[r"\bποιο πανεπιστήμιο", r"\bαποφοίτησε\b", r"\bσπούδασε\b"],
+        hi=["किस विश्वविद्यालय", "किस कॉलेज", "से स्नातक", "स्नातक की", "पढ़ाई की"],
+        th=["มหาวิทยาลัยใด", "มหาวิทยาลัยอะไร", "จบการศึกษา", "สำเร็จการศึกษา"],
+        tr=[r"\bhangi üniversite", r"\bmezun\b", r"\bmezun ol", r"\beğitim (?:aldı|gördü)"],
+        ro=[r"\b(?:ce|la care) universitate\b", r"\ba absolvit\b", r"\ba studiat\b"],
+        ja=["どの大学", "どこの大学", "出身大学", "卒業", "学歴"],
+        ko=["어느 대학", "무슨 대학", "졸업", "학력", "출신 대학"]),
         _pattern("毕业", "大学", "学院", "学历", "学位", "博士", "硕士", "学士", "就读", "母校", "留学", "学校",
                  "研究生", "本科", "专业", "考入", "考上", "校友", "深造", "师从", "求学", "清华", "北大", "高中")),
     Attribute("their family", "家庭情况", _asks(
-        en=[r"\bwife\b", r"\bhusband\b", r"\bmarried\b", r"\bspouse\b", r"\b(?:his|her|their) (?:children|kids|sons?|"
+        en=[r"\bwife\b", r"\bhusband\b", r"\bmarried\b(?! couples?\b)", r"\bspouse\b", r"\b(?:his|her|their) (?:children|kids|sons?|"
             r"daughters?|parents)\b", r"\bhow many (?:children|kids|sons|daughters)\b"],
         zh=["妻子", "丈夫", "结婚", "配偶", "几个孩子", "孩子叫", "子女", "儿子", "女儿", "父母", "太太", "老婆",
             "成家"],
         de=[r"\bverheiratet\b", r"\behefrau\b", r"\behemann\b"], es=[r"\bcasad[oa]\b", r"\bespos[oa]\b"],
         fr=[r"\bmariée?\b", r"\bépouse\b"], ru=[r"\bженат\b", r"\bзамужем\b", r"\bжена\b"],
-        vi=[r"\bkết hôn\b"], pt=[r"\bcasad[oa]\b"], it=[r"\bsposat[oa]\b"]),
+        vi=[r"\bkết hôn\b"], pt=[r"\bcasad[oa]\b"], it=[r"\bsposat[oa]\b"],
+        ar=[r"\bزوجت(?:ه|ها)\b", r"\bزوج(?:ها)?\b", r"\bمتزوج", r"\bكم (?:عدد )?(?:أطفال|طفلا|أبناء)", r"\bأطفاله\b",
+            r"\bأبنائه\b"],
+        el=[r"\bσύζυγ", r"\bπαντρε(?:ύτηκε|μένος|μένη)", r"\bπόσα παιδιά\b", r"\bπαιδιά (?:του|της)\b"],
+        hi=["पत्नी", r"(?<![\u0900-\u097F])पति(?![\u0900-\u097F])", "शादी", "विवाहित", "कितने बच्चे"],
+        th=["ภรรยา", "สามี", "แต่งงาน", "คู่สมรส", "ลูกกี่คน", "บุตรกี่คน"],
+        tr=[r"\beşi\b", r"\bkarısı", r"\bkocası", r"\bevli\b", r"\bevlen", r"\bkaç çocu", r"\bçocukları\b"],
+        ro=[r"\bsoți(?:a|ul)\b", r"\bcăsătorit", r"\bcâți copii\b", r"\bcopiii (?:lui|ei)\b"],
+        ja=["結婚", "既婚", "独身", "妻", "配偶者", "子(?:供|ども)[はが]何人", "何人の子", "息子", "娘"],
+        ko=["결혼", "기혼", "아내", "남편", "배우자", "자녀",
+            "아이가 몇", "아이는 몇", "아들"]),
         _pattern("妻", "丈夫", "结婚", "婚", "配偶", "夫人", "孩子", "子女", "儿子", "女儿", "父", "母", "家人", "家庭",
                  "太太", "儿", "女", "长子", "次子", "独生")),
     Attribute("their tastes", "喜好", _asks(
@@ -108,7 +143,16 @@ ATTRIBUTES = (
         fr=[r"\b(?:plat|boisson|sport|livre|film|couleur) préférée?\b", r"\bpasse-temps\b"],
         ru=[r"\bлюбим(?:ое|ая|ый) (?:блюдо|еда|напиток|спорт|книга|фильм|цвет)", r"\bхобби\b"],
         vi=[r"\bmón ăn yêu thích\b", r"\bsở thích\b"], pt=[r"\b(?:comida|bebida) favorita\b"],
-        it=[r"\b(?:cibo|piatto) preferito\b", r"\bhobby\b"]),
+        it=[r"\b(?:cibo|piatto) preferito\b", r"\bhobby\b"],
+        ar=[r"\bهواي(?:ة|ات|ته|تها)\b", r"\b(?:الطعام|الأكل|الطبق|الشراب|المشروب|الرياضة|اللون|الفيلم|الكتاب) المفضل"],
+        el=[r"\bχόμπι\b", r"\bαγαπημέν\w* (?:φαγητό|ποτό|άθλημα|βιβλίο|ταινία|χρώμα|ομάδα)"],
+        hi=["शौक", "पसंदीदा"],
+        th=["งานอดิเรก", "ชอบกิน", "ชอบดื่ม", "อาหารโปรด", "เครื่องดื่มโปรด", "กีฬาโปรด", "สีโปรด", "ยามว่าง", "เวลาว่าง"],
+        tr=[r"\bhobi", r"\ben sevdiği (?:yemek|içecek|spor|kitap|film|müzik|şarkı|renk|takım)",
+            r"\bfavori (?:yemeği|içeceği|sporu|kitabı|filmi|rengi|takımı)"],
+        ro=[r"\bhobby\b", r"\b(?:mâncarea|băutura|sportul|cartea|filmul|culoarea|echipa) (?:lui |ei )?preferat"],
+        ja=["趣味", "好物", "好きな(?:食べ物|料理|飲み物|スポーツ|本|映画|音楽|色)"],
+        ko=["취미", "좋아하는 (?:음식|요리|음료|운동|스포츠|책|영화|음악|색)"]),
         _pattern("喜欢", "爱好", "最爱", "偏爱", "兴趣", "热爱", "钟爱", "喜爱", "爱吃", "爱喝", "嗜", "情有独钟",
                  "钟情", "迷上", "痴迷", "一有空")),
     Attribute("when or how it was founded", "成立的时间或经过", _asks(
@@ -118,7 +162,15 @@ ATTRIBUTES = (
         de=[r"\bgegründet\b", r"\bgründ(?:ete|er|ungsjahr)\b"], es=[r"\bfund(?:ó|ada|ado|ador|adores)\b"],
         fr=[r"\bfondée?\b", r"\bfondateur"],
         ru=[r"\b(?:когда|в каком году)\b.*\bоснован", r"\bосновал[аи]?\b", r"\bоснователь"],
-        vi=[r"\bthành lập\b", r"\bsáng lập\b"], pt=[r"\bfundad[oa]\b"], it=[r"\bfondat[oa]\b"]),
+        vi=[r"\bthành lập\b", r"\bsáng lập\b"], pt=[r"\bfundad[oa]\b"], it=[r"\bfondat[oa]\b"],
+        ar=[r"\bتأسس(?:ت)?\b", r"\bمؤسس", r"\bتم تأسيس", r"\bتاريخ تأسيس"],
+        el=[r"\bιδρύθηκ", r"\bίδρυσ(?:ε|αν)\b", r"\bιδρυτ(?:ής|ές|ή)\b", r"\bίδρυση\b"],
+        hi=["स्थापना", "संस्थापक"],
+        th=["ก่อตั้ง", "สถาปนา"],
+        tr=[r"\bkurul(?:du|muş|muştur|duğu)\b", r"\bkurdu\b", r"\bkurucu"],
+        ro=[r"\bfondat", r"\bfondator", r"\bînființat"],
+        ja=["設立", "創業", "創立", "創設", "創始者"],
+        ko=["설립", "창립", "창업"]),
         _pattern("成立", "创立", "创建", "创办", "建立", "始建", "建于", "设立", "组建", "前身", "创始", "诞生", "成型",
                  "组成", "成军", "建成", "落成", "开业", "开办", "创于", "始于", "起家", "办起", "挂牌", "起步")),
     Attribute("a revenue, profit or price", "营收、利润或价格", _asks(
@@ -132,7 +184,16 @@ ATTRIBUTES = (
         es=[r"\bingresos\b", r"\bganancias\b", r"\bprecio\b", r"\bcuesta\b"],
         fr=[r"\bchiffre d'affaires\b", r"\bco[ûu]te\b"],
         ru=[r"\bвыручк", r"\bприбыл", r"\bсколько стоит", r"\bзарплат"],
-        vi=[r"\bdoanh thu\b", r"\blợi nhuận\b", r"\bgiá bao nhiêu\b"], pt=[r"\blucro\b"], it=[r"\bfatturato\b"]),
+        vi=[r"\bdoanh thu\b", r"\blợi nhuận\b", r"\bgiá bao nhiêu\b"], pt=[r"\blucro\b"], it=[r"\bfatturato\b"],
+        ar=[r"\bإيرادات", r"\bأرباح", r"\bراتب", r"\bكم (?:يكلف|تكلف|تكلفة|ثمن)", "سعر", r"\bمبيعات"],
+        el=[r"\bέσοδα\b", r"\bκέρδ(?:η|ος)\b", r"\bμισθ", r"\bπόσο κοστίζ", r"\bτζίρο"],
+        hi=["राजस्व", "मुनाफ", "वेतन", "की कीमत", "कितना खर्च", "कितने पैसे", "कितनी कमाई"],
+        th=["รายได้", "กำไร", "เงินเดือน", "ราคา", "ยอดขาย"],
+        tr=[r"\bgelir(?:i|leri)\b", r"\bkâr(?:ı|ını)?\b", r"\bkazanç", r"\bmaaş", r"\bfiyat", r"\bciro"],
+        ro=[r"\bvenituri", r"\bprofit", r"\bsalariu", r"\bcât costă\b", r"\bprețul\b", r"\bcifra de afaceri\b"],
+        ja=["売上", "売り上げ", "利益", "収益", "給料", "年収", "価格", "値段", "いくら"],
+        ko=["매출", "이익", "수익", "이윤", "급여", "연봉", "월급", "가격",
+            "얼마(?!나)"]),
         _pattern("元", "美元", "欧元", "英镑", "镑", "日圆", "日元", "港币", "营收", "收入", "销售额", "利润", "产值",
                  "营业额", "盈利", "亏损", "价格", "价", "费", "成本", "资金", "投资", r"[$¥€£]", "万", "亿", "块",
                  "钱")),
@@ -143,7 +204,16 @@ ATTRIBUTES = (
         zh=["多少(?:名|个|位)?(?:员工|职工|雇员|工人)", "员工人数", "职工人数", "员工数量", "有多少人"],
         de=[r"\bwie viele (?:mitarbeiter|beschäftigte|angestellte)"], es=[r"\bcu[áa]ntos (?:empleados|trabajadores)\b"],
         fr=[r"\bcombien (?:d'employés|de salariés)\b"], ru=[r"\bсколько (?:сотрудник|работник)"],
-        vi=[r"\bbao nhiêu nhân viên\b"], pt=[r"\bquantos funcionários\b"], it=[r"\bquanti dipendenti\b"]),
+        vi=[r"\bbao nhiêu nhân viên\b"], pt=[r"\bquantos funcionários\b"], it=[r"\bquanti dipendenti\b"],
+        ar=[r"\bكم (?:عدد )?(?:الموظفين|موظف|العاملين|عامل)", r"\bعدد (?:الموظفين|العاملين)"],
+        el=[r"\bπόσ(?:οι|ους) (?:υπαλλήλ|εργαζ[οό]μ[εέ]ν)", r"\bαριθμός (?:των )?(?:υπαλλήλων|εργαζομένων)"],
+        hi=["कितने कर्मचारी", "कर्मचारियों की संख्या"],
+        th=["พนักงานกี่คน", "จำนวนพนักงาน", "ลูกจ้างกี่คน"],
+        tr=[r"\bkaç (?:çalışan|işçi|personel)", r"\b(?:çalışan|personel) sayısı"],
+        ro=[r"\bcâți (?:angajați|salariați|muncitori)\b", r"\bnumărul de angajați\b"],
+        ja=["従業員数", "社員数", "職員数", "従業員は何人", "社員は何人", "何人の従業員", "何人の社員"],
+        ko=["직원 수", "직원은 몇", "직원이 몇", "몇 명의 직원",
+            "임직원 수", "근로자 수"]),
         _pattern("员工", "职工", "职员", "雇员", "工人", "人员", "从业", "人数", "人口", "劳动力", "农民工", "队伍",
                  "人才", f"(?:{_NUMBER})\\s*[万千百]?[余多]?\\s*[人名位]")),
     Attribute("a place to stay or eat", "住宿或餐饮", _asks(
@@ -151,7 +221,15 @@ ATTRIBUTES = (
         zh=["酒店", "宾馆", "住宿", "旅馆", "民宿", "餐厅", "饭店"],  # (not 住在哪: where they live)
         de=[r"\bhotels?\b", r"\bübernachten\b", r"\brestaurants?\b"], es=[r"\bhotel(?:es)?\b", r"\brestaurantes?\b"],
         fr=[r"\bhôtels?\b", r"\brestaurants?\b"], ru=[r"\bгостиниц", r"\bотел", r"\bресторан"],
-        vi=[r"\bkhách sạn\b", r"\bnhà hàng\b"], pt=[r"\bhot[ée]is\b", r"\bhotel\b"], it=[r"\balbergh"]),
+        vi=[r"\bkhách sạn\b", r"\bnhà hàng\b"], pt=[r"\bhot[ée]is\b", r"\bhotel\b"], it=[r"\balbergh"],
+        ar=["فندق", "فنادق", "مطعم", "مطاعم"],
+        el=[r"\bξενοδοχεί", r"\bεστιατόρι"],
+        hi=["होटल", "रेस्तरां", "रेस्टोरेंट"],
+        th=["โรงแรม", "ร้านอาหาร"],
+        tr=[r"\botel", r"\brestoran", r"\blokanta"],
+        ro=[r"\bhotel", r"\brestaurant"],
+        ja=["ホテル", "宿泊", "旅館", "レストラン"],
+        ko=["호텔", "숙박", "숙소", "식당", "레스토랑"]),
         _pattern("酒店", "宾馆", "住宿", "旅馆", "民宿", "餐厅", "饭店", "客栈", "招待所", "餐馆", "面馆", "下榻",
                  "食堂",
                  "小吃", "美食", "入住")),
@@ -168,7 +246,16 @@ ATTRIBUTES = (
         ru=[r"\bномер телефона\b", r"\bкакой адрес\b", r"\bпо какому адресу\b",
             r"\bадрес (?:компании|офиса|сайта)\b"],
         vi=[r"\bsố điện thoại\b", r"\bđịa chỉ\b"],
-        pt=[r"\btelefone\b"], it=[r"\bnumero di telefono\b"]),
+        pt=[r"\btelefone\b"], it=[r"\bnumero di telefono\b"],
+        ar=[r"\bرقم (?:ال)?هاتف", r"\bالبريد الإلكتروني", r"\bالموقع الإلكتروني"],
+        el=[r"\bαριθμ(?:ός|ό) τηλεφώνου\b", r"\bηλεκτρονικ(?:ή|ού) (?:διεύθυνση|ταχυδρομείου)", r"\bιστοσελίδ"],
+        hi=["फ़ोन नंबर", "फोन नंबर", "टेलीफ़ोन नंबर", "टेलीफोन नंबर", "ईमेल", "ई-मेल", "वेबसाइट"],
+        th=["เบอร์โทร", "หมายเลขโทรศัพท์", "อีเมล", "เว็บไซต์"],
+        tr=[r"\btelefon numara", r"\be-posta", r"\bweb sitesi", r"\badresi nedir\b"],
+        ro=[r"\bnum[ăa]r(?:ul)? de telefon\b", r"\badresa de e-mail\b", r"\bsite-ul", r"(?<!la )\badresa\b", r"\bla ce adresă\b"],
+        ja=["電話番号", "メールアドレス", "ウェブサイト", "ホームページ", "公式サイト", "住所", "連絡先"],
+        ko=["전화번호", "이메일", "웹사이트", "홈페이지", "주소",
+            "연락처"]),
         # (a phone number needs its digits, an address its number: 路 or 号 alone are any road or signal)
         _pattern("电话", "热线", "传真", "邮箱", "电邮", "网址", "网站", "官网", "地址", r"\btel\b", "@", "http", "www",
                  r"\d{3,4}[\s\-]?\d{3,4}[\s\-]?\d{3,4}", r"[路街道][\d一二三四五六七八九十]",
@@ -180,6 +267,12 @@ ATTRIBUTES = (
 # language ("Is Sun Huaqin married?": uz), while "Son yıllarda…" (Turkish: "in recent years") is not
 # about a son.
 _OWN_CUES = frozenset(language for attribute in ATTRIBUTES for language in attribute.asks)
+# A short question is often detected as a close neighbour of its language: Turkish as Azerbaijani
+# or Uzbek ("Sun Huaqin evli mi?": az), Russian as Bulgarian, Hindi as Nepali or Marathi. Such a
+# question is read with the neighbour's cues.
+_NEIGHBOUR = {"az": "tr", "uz": "tr", "bg": "ru", "ne": "hi", "mr": "hi"}
+# Arabic's short vowels, written now and then ("وُلد"), and the tatweel: the cues are unvowelled.
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
 
 
 def asked_attributes(question: str, language: str) -> list[Attribute]:
@@ -187,12 +280,15 @@ def asked_attributes(question: str, language: str) -> list[Attribute]:
     simplified first): "When was the university founded?" asks for a founding, whatever else it names."""
     if language == "zh":
         question = simplified(question)
-    elif language not in _OWN_CUES:
-        if not question.isascii():
-            return []
-        language = "en"
+    elif language == "ar":
+        question = _ARABIC_MARKS.sub("", question)
+    if language in _OWN_CUES:
+        read_as = [language]
+    else:  # its neighbour's cues, and English's for an ASCII question
+        read_as = [_NEIGHBOUR[language]] if language in _NEIGHBOUR else []
+        read_as += ["en"] if question.isascii() else []
     return [attribute for attribute in ATTRIBUTES
-            if language in attribute.asks and attribute.asks[language].search(question)]
+            if any(attribute.asks[cues].search(question) for cues in read_as if cues in attribute.asks)]
 
 
 def says_it(attribute: Attribute, passages: Sequence[str]) -> bool:

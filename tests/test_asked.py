@@ -28,6 +28,20 @@ BY_NAME = {a.name: a for a in ATTRIBUTES}
     ("Which hotel should I book in Hangzhou?", "en", "a place to stay or eat"),
     ("What is Transfar's phone number?", "en", "contact details"),
     ("What is Transfar's website?", "en", "contact details"),
+    ("كم عمر تشانغ فان؟", "ar", "an age"),
+    ("Πού γεννήθηκε ο Τζανγκ Τιανρέν;", "el", "where or when they were born"),
+    ("ली लेचेंग ने किस विश्वविद्यालय से पढ़ाई की?", "hi", "their schooling"),
+    ("ซุนหัวฉินแต่งงานแล้วหรือยัง", "th", "their family"),
+    ("Transfar ne zaman kuruldu?", "tr", "when or how it was founded"),
+    ("Câți angajați are SK Hynix în China?", "ro", "a head count"),
+    ("通用技術集団の売上はいくらですか？", "ja", "a revenue, profit or price"),
+    ("전화번호가 뭐예요?", "ko", "contact details"),
+    ("ข้อมูลการติดต่อ เบอร์โทรของทรานส์ฟาร์คืออะไร", "th", "contact details"),
+    ("Ποιο ξενοδοχείο προτείνετε στο Πεκίνο;", "el", "a place to stay or eat"),
+    ("في أي عام وُلد لي له تشنغ؟", "ar", "where or when they were born"),  # vowelled: وُلد
+    # a short question detected as a neighbour of its language is read with the neighbour's cues
+    ("Sun Huaqin evli mi?", "az", "their family"),
+    ("通用技術集団の売上はいくらですか？", detect("通用技術集団の売上はいくらですか？"), "a revenue, profit or price"),
     # a short English question detected as another language is read with English's cues
     ("Is Sun Huaqin married?", "uz", "their family"),
 ])
@@ -46,7 +60,15 @@ def test_what_a_question_asks_for(question, language, attribute):
     ("What did Xu Guanju recommend to address these problems?", "en"),  # address as a verb
     ("Ne zaman?", "tr"),  # Turkish "ne" is "what"
     ("Son yıllarda yapay zekâ ne değişti?", "tr"),  # "in recent years": no son, no English cues
-    ("Şirketin founder kim?", "tr"),  # not ASCII: a language without cues is not read with English's
+    ("Kto był founder spółki, Łukasz?", "pl"),  # not ASCII: a language without cues is not read with English's
+    ("Who was the first Doctor to travel with a married couple?", "en"),  # a couple, not their marriage
+    ("ماذا حدث في القرن الثالث قبل الميلاد؟", "ar"),  # before Christ's birth: BC
+    ("राष्ट्रपति ने क्या कहा?", "hi"),  # a president (राष्ट्रपति), not a husband (पति)
+    ("यह कैसे पता चला?", "hi"),  # to know, not an address
+    ("พายุที่ทำให้ไฟดับถึงสี่วันเกิดขึ้นในปีอะไร", "th"),  # "four days" + "happened", not a birthday
+    ("Ne zaman gelir?", "tr"),  # "comes", not income
+    ("얼마나 오래 걸렸나요?", "ko"),  # how long, not how much
+    ("Cine a protestat la adresa guvernului?", "ro"),  # towards the government, not its address
     ("What did Xi say in his address?", "en"),  # a speech
     ("На чём основан подход?", "ru"),  # based on
     ("в адрес правительства", "ru"),
