@@ -113,8 +113,9 @@ ATTRIBUTES = (
         _pattern("毕业", "大学", "学院", "学历", "学位", "博士", "硕士", "学士", "就读", "母校", "留学", "学校",
                  "研究生", "本科", "专业", "考入", "考上", "校友", "深造", "师从", "求学", "清华", "北大", "高中")),
     Attribute("their family", "家庭情况", _asks(
-        en=[r"\bwife\b", r"\bhusband\b", r"\bmarried\b(?! couples?\b)", r"\bspouse\b", r"\b(?:his|her|their) (?:children|kids|sons?|"
-            r"daughters?|parents)\b", r"\bhow many (?:children|kids|sons|daughters)\b"],
+        en=[r"\bwife\b", r"\bhusband\b", r"\bmarried\b(?! couples?\b)", r"\bspouse\b",
+            r"\b(?:his|her|their) (?:children|kids|sons?|daughters?|parents)\b",
+            r"\bhow many (?:children|kids|sons|daughters)\b"],
         zh=["妻子", "丈夫", "结婚", "配偶", "几个孩子", "孩子叫", "子女", "儿子", "女儿", "父母", "太太", "老婆",
             "成家"],
         de=[r"\bverheiratet\b", r"\behefrau\b", r"\behemann\b"], es=[r"\bcasad[oa]\b", r"\bespos[oa]\b"],
@@ -252,7 +253,8 @@ ATTRIBUTES = (
         hi=["फ़ोन नंबर", "फोन नंबर", "टेलीफ़ोन नंबर", "टेलीफोन नंबर", "ईमेल", "ई-मेल", "वेबसाइट"],
         th=["เบอร์โทร", "หมายเลขโทรศัพท์", "อีเมล", "เว็บไซต์"],
         tr=[r"\btelefon numara", r"\be-posta", r"\bweb sitesi", r"\badresi nedir\b"],
-        ro=[r"\bnum[ăa]r(?:ul)? de telefon\b", r"\badresa de e-mail\b", r"\bsite-ul", r"(?<!la )\badresa\b", r"\bla ce adresă\b"],
+        ro=[r"\bnum[ăa]r(?:ul)? de telefon\b", r"\badresa de e-mail\b", r"\bsite-ul",
+            r"(?<!la )\badresa\b", r"\bla ce adresă\b"],  # (not "la adresa": towards)
         ja=["電話番号", "メールアドレス", "ウェブサイト", "ホームページ", "公式サイト", "住所", "連絡先"],
         ko=["전화번호", "이메일", "웹사이트", "홈페이지", "주소",
             "연락처"]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +33,9 @@ LANGUAGES = ("af am ar az be bg bn br bs ca cs cy da de el en eo es et eu fa fi 
              "hu hy id is it ja jv ka kk km kn ko ku ky la lo lt lv mg mk ml mn mr ms my ne nl no or pa pl ps "
              "pt ro ru sa si sk sl so sq sr sv sw ta te th tl tr ug uk ur uz vi xh zh").split()
 SHORT = 12  # letters: below this, a Latin-script question is too short to tell, and read as English
+# Hiragana: Japanese grammar, which Chinese never writes. A Japanese question with many kanji
+# ("通用技術集団の売上はいくらですか？", half of its letters Han) is still Japanese.
+HIRAGANA = re.compile("[\u3041-\u309f]")
 
 
 @cache
@@ -46,6 +50,8 @@ def _identifier():
 
 def detect(question: str) -> str:
     """The question's language as an ISO 639-1 code ("zh", "en", "de", …)."""
+    if HIRAGANA.search(question):
+        return "ja"
     if cjk_ratio(question) >= ZH_SHARE:
         return "zh"
     rest = HAN_RUN.sub(" ", question)  # a Chinese name quoted in another language says nothing of it

@@ -17,6 +17,9 @@ from rag.language import detect, model_group
     ("Что предложил Сунь Хуацинь малому бизнесу?", "ru"),
     ("ماذا اقترح صن هواتشين للشركات الصغيرة؟", "ar"),
     ("Sun Huaqin đã đề xuất gì cho doanh nghiệp nhỏ?", "vi"),
+    ("中国通用技術集団の主な事業は何ですか？", "ja"),  # half Han, but hiragana: Japanese, not Chinese
+    ("孫華芹さんはどの会社で働いていますか？", "ja"),
+    ("ユニクロ在中国有多少家店？", "zh"),  # a Japanese brand in katakana inside a Chinese question
 ])
 def test_detect(question, language):
     assert detect(question) == language
