@@ -17,6 +17,7 @@ attribute, how many of those the right passage holds, and how many off-corpus on
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,12 +61,12 @@ ATTRIBUTES = (
         ru=[r"\bвозраст"], vi=[r"\bbao nhiêu tuổi\b"], pt=[r"\bquantos anos tem\b"], it=[r"\bquanti anni ha\b"],
         ar=["كم (?:كان |كانت |يبلغ |تبلغ |سنة )?عمر", r"في أي (?:عمر|سن)\b", "ما (?:هو )?عمر"],
         el=["πόσ(?:ο|ων) χρον(?:ών|ώ)", r"\b(?:σε ποια|τι|ποια) ηλικία", r"\bηλικία (?:του|της)\b"],
-        hi=["उम्र", "कितने साल का", "कितने साल की", "कितने वर्ष का", "कितने वर्ष की"],
+        hi=["उम्र"],
         th=["อายุเท่า", "อายุกี่", "เมื่ออายุ", "ตอนอายุ"],
         tr=[r"\bkaç yaşında", r"\byaşı kaç", r"\bkaç yaşına", r"\bhangi yaşta\b", r"\byaşı nedir\b"],
         ro=[r"\bcâți ani (?:are|avea)\b", r"\b(?:ce|la ce) vârstă\b", r"\bvârsta (?:lui|ei)\b"],
         ja=["何歳", "年齢", "歳ですか"],
-        ko=["몇 살", "나이"]),
+        ko=["몇 살", "(?<![가-힣])나이(?!지리아|키)"]),
         # (an organisation's age is its founding: "How old is Transfar?" -> 创立于1986年)
         _pattern("岁", "年龄", "年纪", "出生", "生于", r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生",
                  r"[（(]\s*\d{4}\s*[—–-]",
@@ -83,12 +84,13 @@ ATTRIBUTES = (
         ar=[r"(?:أين|متى|في أي (?:عام|سنة|مدينة|بلد)) (?:ولد|ولدت)\b", r"\bتاريخ (?:ميلاد|ولادة)",
             r"\bمكان (?:ميلاد|ولادة|مولد)", r"\bعيد ميلاد", r"\bمسقط رأس"],
         el=["γεννήθηκ", r"\b(?:ημερομηνία|τόπο|τόπος|έτος) γέννησης\b", r"\bγενέθλια\b"],
-        hi=["जन्म", "कहाँ पैदा", "कब पैदा"],
-        th=["วันเกิด(?!ขึ้น)", "สถานที่เกิด", "ปีเกิด", "ถือกำเนิด", "เกิดเมื่อ", "เกิดที่", "เกิดวันที่", "เกิดปี"],
-        tr=[r"\bdoğ(?:du|muş|muştur|duğu)", r"\bdoğum (?:tarihi|yeri|günü|yılı)"],
+        hi=["जन्म (?:कब|कहाँ|कहां|किस|तिथि|स्थान)", "जन्मतिथि", "जन्मदिन", "कहाँ पैदा", "कब पैदा"],
+        th=["วันเกิด(?!ขึ้น|เหตุ)", "สถานที่เกิด", "ปีเกิด(?!เหตุ)", "เกิดวันที่เท่า", "เกิดปี(?:ไหน|อะไร)"],
+        tr=[r"\b(?:nerede|ne zaman|hangi (?:yıl|şehir|ülke)\w*) doğ(?:du|muş)", r"\bdoğduğu (?:yer|şehir|yıl)",
+            r"\bdoğum (?:tarihi|yeri|günü|yılı)"],
         ro=[r"\bnăscut", r"\bnașterii\b", r"\bde naștere\b"],
-        ja=["生まれ", "誕生日", "生年月日", "出生"],
-        ko=["태어", "출생", "생일", "생년월일", "년생"]),
+        ja=["(?:どこ|いつ|何年)(?:で|に)?生まれ", "生まれ(?:は|た(?:の|場所)は)", "誕生日", "生年月日", "出生地"],
+        ko=["(?:어디|언제|몇 년)(?:에서|에)? 태어", "출생", "(?<![가-힣])생일", "생년월일", "년생"]),
         _pattern("出生", "生于", "出身", "籍贯", "人氏", "生人", "老家", "祖籍", "诞生", "出世", "生日",
                  r"\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?生", r"[（(]\s*\d{4}\s*[—–-]", "故乡", "家乡", "人士", "土生土长",
                  "[省市县州区镇村乡]人")),
@@ -102,13 +104,13 @@ ATTRIBUTES = (
         es=[r"\bqué universidad\b", r"\bestudió\b"], fr=[r"\bquelle université\b", r"\bdiplômée?\b"],
         ru=[r"\bкаком университете\b", r"\bокончил", r"\bучил(?:ся|ась)\b"],
         vi=[r"\btrường đại học nào\b", r"\btốt nghiệp\b"], pt=[r"\bqual universidade\b"], it=[r"\bquale università\b"],
-        ar=[r"\bأي جامعة", r"\bتخرج", r"\bدرس في جامعة"],
+        ar=[r"\bأي جامعة", r"\bتخرج\S* (?:من|في) (?:ال)?(?:جامعة|كلية|معهد)", r"\bدرس في جامعة"],
         el=[r"\bποιο πανεπιστήμιο", r"\bαποφοίτησε\b", r"\bσπούδασε\b"],
-        hi=["किस विश्वविद्यालय", "किस कॉलेज", "से स्नातक", "स्नातक की", "पढ़ाई की"],
+        hi=["किस विश्वविद्यालय", "किस कॉलेज", "से स्नातक", "स्नातक की"],
         th=["มหาวิทยาลัยใด", "มหาวิทยาลัยอะไร", "จบการศึกษา", "สำเร็จการศึกษา"],
-        tr=[r"\bhangi üniversite", r"\bmezun\b", r"\bmezun ol", r"\beğitim (?:aldı|gördü)"],
-        ro=[r"\b(?:ce|la care) universitate\b", r"\ba absolvit\b", r"\ba studiat\b"],
-        ja=["どの大学", "どこの大学", "出身大学", "卒業", "学歴"],
+        tr=[r"\bhangi (?:üniversite|okul)", r"\bnereden mezun", r"\beğitim (?:aldı|gördü)"],
+        ro=[r"\b(?:ce|la care) universitate\b", r"\ba absolvit\b", r"\ba studiat (?:la|în)\b"],
+        ja=["どの大学", "どこの大学", "出身大学", "(?:大学|学校|学部)を?卒業", "卒業(?:した)?大学", "学歴"],
         ko=["어느 대학", "무슨 대학", "졸업", "학력", "출신 대학"]),
         _pattern("毕业", "大学", "学院", "学历", "学位", "博士", "硕士", "学士", "就读", "母校", "留学", "学校",
                  "研究生", "本科", "专业", "考入", "考上", "校友", "深造", "师从", "求学", "清华", "北大", "高中")),
@@ -121,14 +123,17 @@ ATTRIBUTES = (
         de=[r"\bverheiratet\b", r"\behefrau\b", r"\behemann\b"], es=[r"\bcasad[oa]\b", r"\bespos[oa]\b"],
         fr=[r"\bmariée?\b", r"\bépouse\b"], ru=[r"\bженат\b", r"\bзамужем\b", r"\bжена\b"],
         vi=[r"\bkết hôn\b"], pt=[r"\bcasad[oa]\b"], it=[r"\bsposat[oa]\b"],
-        ar=[r"\bزوجت(?:ه|ها)\b", r"\bزوج(?:ها)?\b", r"\bمتزوج", r"\bكم (?:عدد )?(?:أطفال|طفلا|أبناء)", r"\bأطفاله\b",
+        ar=[r"\bزوجت(?:ه|ها)\b", r"\bزوج(?:ها)?\b", r"\bمتزوج(?!ين|ان)", r"\bكم (?:عدد )?(?:أطفال|طفلا|أبناء)",
+            r"\bأطفاله\b",
             r"\bأبنائه\b"],
         el=[r"\bσύζυγ", r"\bπαντρε(?:ύτηκε|μένος|μένη)", r"\bπόσα παιδιά\b", r"\bπαιδιά (?:του|της)\b"],
-        hi=["पत्नी", r"(?<![\u0900-\u097F])पति(?![\u0900-\u097F])", "शादी", "विवाहित", "कितने बच्चे"],
+        hi=["पत्नी", r"(?<![\u0900-\u097F])पति(?![\u0900-\u097F]|-पत्नी)", "शादी", "विवाहित", "कितने बच्चे"],
         th=["ภรรยา", "สามี", "แต่งงาน", "คู่สมรส", "ลูกกี่คน", "บุตรกี่คน"],
-        tr=[r"\beşi\b", r"\bkarısı", r"\bkocası", r"\bevli\b", r"\bevlen", r"\bkaç çocu", r"\bçocukları\b"],
+        tr=[r"\beşi\b(?! benzeri)", r"\bkarısı", r"\bkocası", r"\bevli\b(?! çift)", r"\bevlen", r"\bkaç çocu",
+            r"\bçocukları (?:var|kim|kaç)"],
         ro=[r"\bsoți(?:a|ul)\b", r"\bcăsătorit", r"\bcâți copii\b", r"\bcopiii (?:lui|ei)\b"],
-        ja=["結婚", "既婚", "独身", "妻", "配偶者", "子(?:供|ども)[はが]何人", "何人の子", "息子", "娘"],
+        ja=["結婚", "既婚", "独身(?!の日)", "(?<!稲)妻", "配偶者",
+            "子(?:供|ども)[はが]何人", "何人の子(?:供|ども)", "息子", "娘"],
         ko=["결혼", "기혼", "아내", "남편", "배우자", "자녀",
             "아이가 몇", "아이는 몇", "아들"]),
         _pattern("妻", "丈夫", "结婚", "婚", "配偶", "夫人", "孩子", "子女", "儿子", "女儿", "父", "母", "家人", "家庭",
@@ -147,7 +152,7 @@ ATTRIBUTES = (
         it=[r"\b(?:cibo|piatto) preferito\b", r"\bhobby\b"],
         ar=[r"\bهواي(?:ة|ات|ته|تها)\b", r"\b(?:الطعام|الأكل|الطبق|الشراب|المشروب|الرياضة|اللون|الفيلم|الكتاب) المفضل"],
         el=[r"\bχόμπι\b", r"\bαγαπημέν\w* (?:φαγητό|ποτό|άθλημα|βιβλίο|ταινία|χρώμα|ομάδα)"],
-        hi=["शौक", "पसंदीदा"],
+        hi=["शौक", "पसंदीदा (?:खाना|भोजन|पेय|खेल|किताब|फ़िल्म|फिल्म|रंग|संगीत)"],
         th=["งานอดิเรก", "ชอบกิน", "ชอบดื่ม", "อาหารโปรด", "เครื่องดื่มโปรด", "กีฬาโปรด", "สีโปรด", "ยามว่าง", "เวลาว่าง"],
         tr=[r"\bhobi", r"\ben sevdiği (?:yemek|içecek|spor|kitap|film|müzik|şarkı|renk|takım)",
             r"\bfavori (?:yemeği|içeceği|sporu|kitabı|filmi|rengi|takımı)"],
@@ -164,14 +169,16 @@ ATTRIBUTES = (
         fr=[r"\bfondée?\b", r"\bfondateur"],
         ru=[r"\b(?:когда|в каком году)\b.*\bоснован", r"\bосновал[аи]?\b", r"\bоснователь"],
         vi=[r"\bthành lập\b", r"\bsáng lập\b"], pt=[r"\bfundad[oa]\b"], it=[r"\bfondat[oa]\b"],
-        ar=[r"\bتأسس(?:ت)?\b", r"\bمؤسس", r"\bتم تأسيس", r"\bتاريخ تأسيس"],
+        ar=[r"\bتأسس(?:ت)?\b", r"\bمؤسس(?:ها|ه|و|ي|ين|ون)?\b", r"\bتم تأسيس", r"\bتاريخ تأسيس"],
         el=[r"\bιδρύθηκ", r"\bίδρυσ(?:ε|αν)\b", r"\bιδρυτ(?:ής|ές|ή)\b", r"\bίδρυση\b"],
-        hi=["स्थापना", "संस्थापक"],
-        th=["ก่อตั้ง", "สถาปนา"],
-        tr=[r"\bkurul(?:du|muş|muştur|duğu)\b", r"\bkurdu\b", r"\bkurucu"],
+        hi=["स्थापना कब", "कब .*स्थापना", "किसने .*स्थापना", "संस्थापक"],
+        th=["ก่อตั้ง", "ผู้ก่อตั้ง"],
+        tr=[r"\b(?:ne zaman|hangi yıl\w*|kaç yılında) kurul(?:du|muş)", r"\bkim(?:in)? kurdu",
+            r"\bkuruluş (?:tarihi|yılı)",
+            r"\bkurucu"],
         ro=[r"\bfondat", r"\bfondator", r"\bînființat"],
-        ja=["設立", "創業", "創立", "創設", "創始者"],
-        ko=["설립", "창립", "창업"]),
+        ja=["設立", "創業(?:者|年|は)", "創立", "創設", "創始者"],
+        ko=["설립", "창립", "창업(?:자|주|년| 연도)", "언제 창업"]),
         _pattern("成立", "创立", "创建", "创办", "建立", "始建", "建于", "设立", "组建", "前身", "创始", "诞生", "成型",
                  "组成", "成军", "建成", "落成", "开业", "开办", "创于", "始于", "起家", "办起", "挂牌", "起步")),
     Attribute("a revenue, profit or price", "营收、利润或价格", _asks(
@@ -184,17 +191,20 @@ ATTRIBUTES = (
         de=[r"\bumsatz", r"\bgewinn\b", r"\bkostet\b", r"\bgehalt\b"],
         es=[r"\bingresos\b", r"\bganancias\b", r"\bprecio\b", r"\bcuesta\b"],
         fr=[r"\bchiffre d'affaires\b", r"\bco[ûu]te\b"],
-        ru=[r"\bвыручк", r"\bприбыл", r"\bсколько стоит", r"\bзарплат"],
+        ru=[r"\bвыручк", r"\bприбыл(?:ь|и|ью)\b", r"\bсколько стоит", r"\bзарплат"],
         vi=[r"\bdoanh thu\b", r"\blợi nhuận\b", r"\bgiá bao nhiêu\b"], pt=[r"\blucro\b"], it=[r"\bfatturato\b"],
-        ar=[r"\bإيرادات", r"\bأرباح", r"\bراتب", r"\bكم (?:يكلف|تكلف|تكلفة|ثمن)", "سعر", r"\bمبيعات"],
-        el=[r"\bέσοδα\b", r"\bκέρδ(?:η|ος)\b", r"\bμισθ", r"\bπόσο κοστίζ", r"\bτζίρο"],
+        ar=[r"\bإيرادات", r"\bأرباح", r"\bراتب", r"\bكم (?:يكلف|تكلف|تكلفة|ثمن)", "سعر",
+            r"(?:كم|حجم|قيمة) (?:بلغت )?مبيعات"],
+        el=[r"\bέσοδα\b", r"\bκέρδη\b", r"\bμισθ(?:ός|ού|ό|οί|ών|ούς)\b", r"\bπόσο κοστίζ", r"\bτζίρο"],
         hi=["राजस्व", "मुनाफ", "वेतन", "की कीमत", "कितना खर्च", "कितने पैसे", "कितनी कमाई"],
         th=["รายได้", "กำไร", "เงินเดือน", "ราคา", "ยอดขาย"],
-        tr=[r"\bgelir(?:i|leri)\b", r"\bkâr(?:ı|ını)?\b", r"\bkazanç", r"\bmaaş", r"\bfiyat", r"\bciro"],
-        ro=[r"\bvenituri", r"\bprofit", r"\bsalariu", r"\bcât costă\b", r"\bprețul\b", r"\bcifra de afaceri\b"],
-        ja=["売上", "売り上げ", "利益", "収益", "給料", "年収", "価格", "値段", "いくら"],
-        ko=["매출", "이익", "수익", "이윤", "급여", "연봉", "월급", "가격",
-            "얼마(?!나)"]),
+        tr=[r"\bgelir(?:i|leri)\b", r"\bkâr(?:ı|ını)?\b(?! amac)", r"\bmaaş", r"\bfiyat", r"\bciro"],
+        ro=[r"\bvenituri", r"\bprofit(?:ul|uri|urile|ului)?\b", r"\bsalariu",
+            r"\bcât costă\b", r"\bprețul\b", r"\bcifra de afaceri\b"],
+        ja=["売上", "売り上げ", "(?:純|営業|経常)利益", "利益(?:は|額)", "収益",
+            "給料", "年収", "価格", "値段", "いくら(?!か|でも)"],
+        ko=["매출", "(?:순|영업)이익", "이익(?:은|이|을) 얼마", "수익", "이윤", "급여", "연봉", "월급", "가격",
+            "얼마(?!나| ?전| ?후| ?동안|간|만)"]),
         _pattern("元", "美元", "欧元", "英镑", "镑", "日圆", "日元", "港币", "营收", "收入", "销售额", "利润", "产值",
                  "营业额", "盈利", "亏损", "价格", "价", "费", "成本", "资金", "投资", r"[$¥€£]", "万", "亿", "块",
                  "钱")),
@@ -206,7 +216,7 @@ ATTRIBUTES = (
         de=[r"\bwie viele (?:mitarbeiter|beschäftigte|angestellte)"], es=[r"\bcu[áa]ntos (?:empleados|trabajadores)\b"],
         fr=[r"\bcombien (?:d'employés|de salariés)\b"], ru=[r"\bсколько (?:сотрудник|работник)"],
         vi=[r"\bbao nhiêu nhân viên\b"], pt=[r"\bquantos funcionários\b"], it=[r"\bquanti dipendenti\b"],
-        ar=[r"\bكم (?:عدد )?(?:الموظفين|موظف|العاملين|عامل)", r"\bعدد (?:الموظفين|العاملين)"],
+        ar=[r"\bكم (?:عدد )?(?:الموظفين|موظفا?|العاملين)", r"\bعدد (?:الموظفين|العاملين)"],
         el=[r"\bπόσ(?:οι|ους) (?:υπαλλήλ|εργαζ[οό]μ[εέ]ν)", r"\bαριθμός (?:των )?(?:υπαλλήλων|εργαζομένων)"],
         hi=["कितने कर्मचारी", "कर्मचारियों की संख्या"],
         th=["พนักงานกี่คน", "จำนวนพนักงาน", "ลูกจ้างกี่คน"],
@@ -250,11 +260,12 @@ ATTRIBUTES = (
         pt=[r"\btelefone\b"], it=[r"\bnumero di telefono\b"],
         ar=[r"\bرقم (?:ال)?هاتف", r"\bالبريد الإلكتروني", r"\bالموقع الإلكتروني"],
         el=[r"\bαριθμ(?:ός|ό) τηλεφώνου\b", r"\bηλεκτρονικ(?:ή|ού) (?:διεύθυνση|ταχυδρομείου)", r"\bιστοσελίδ"],
-        hi=["फ़ोन नंबर", "फोन नंबर", "टेलीफ़ोन नंबर", "टेलीफोन नंबर", "ईमेल", "ई-मेल", "वेबसाइट"],
+        hi=["फ़ोन नंबर", "फोन नंबर", "टेलीफ़ोन नंबर", "टेलीफोन नंबर", "ईमेल", "ई-मेल", "वेबसाइट का पता", "की वेबसाइट"],
         th=["เบอร์โทร", "หมายเลขโทรศัพท์", "อีเมล", "เว็บไซต์"],
         tr=[r"\btelefon numara", r"\be-posta", r"\bweb sitesi", r"\badresi nedir\b"],
         ro=[r"\bnum[ăa]r(?:ul)? de telefon\b", r"\badresa de e-mail\b", r"\bsite-ul",
-            r"(?<!la )\badresa\b", r"\bla ce adresă\b"],  # (not "la adresa": towards)
+            r"\badresa (?:companiei|firmei|sediului|biroului|fabricii|site-ului)", r"\bcare este adresa\b",
+            r"\bla ce adresă\b"],
         ja=["電話番号", "メールアドレス", "ウェブサイト", "ホームページ", "公式サイト", "住所", "連絡先"],
         ko=["전화번호", "이메일", "웹사이트", "홈페이지", "주소",
             "연락처"]),
@@ -270,11 +281,13 @@ ATTRIBUTES = (
 # about a son.
 _OWN_CUES = frozenset(language for attribute in ATTRIBUTES for language in attribute.asks)
 # A short question is often detected as a close neighbour of its language: Turkish as Azerbaijani
-# or Uzbek ("Sun Huaqin evli mi?": az), Russian as Bulgarian, Hindi as Nepali or Marathi. Such a
-# question is read with the neighbour's cues.
-_NEIGHBOUR = {"az": "tr", "uz": "tr", "bg": "ru", "ne": "hi", "mr": "hi"}
+# or Uzbek ("Sun Huaqin evli mi?": az), Hindi as Nepali or Marathi. A question detected as one of
+# these is read with its neighbour's cues. (Not Bulgarian for Russian: "жена" is a woman there.)
+_NEIGHBOUR = {"az": "tr", "uz": "tr", "ne": "hi", "mr": "hi"}
 # Arabic's short vowels, written now and then ("وُلد"), and the tatweel: the cues are unvowelled.
-_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+# Romanian written with cedillas (ş, ţ), as older keyboards do: the cues use commas (ș, ț).
+_ROMANIAN_COMMAS = str.maketrans("şţŞŢ", "șțȘȚ")
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0656-\u065f\u0670\u0640]")  # (not hamza, madda)
 
 
 def asked_attributes(question: str, language: str) -> list[Attribute]:
@@ -283,12 +296,12 @@ def asked_attributes(question: str, language: str) -> list[Attribute]:
     if language == "zh":
         question = simplified(question)
     elif language == "ar":
-        question = _ARABIC_MARKS.sub("", question)
-    if language in _OWN_CUES:
-        read_as = [language]
-    else:  # its neighbour's cues, and English's for an ASCII question
-        read_as = [_NEIGHBOUR[language]] if language in _NEIGHBOUR else []
-        read_as += ["en"] if question.isascii() else []
+        question = _ARABIC_MARKS.sub("", unicodedata.normalize("NFC", question))
+    elif language == "ro":
+        question = question.translate(_ROMANIAN_COMMAS)
+    read_as = [language] if language in _OWN_CUES else [_NEIGHBOUR[language]] if language in _NEIGHBOUR else []
+    if question.isascii() and language != "en":  # short English is often detected as another language
+        read_as.append("en")
     return [attribute for attribute in ATTRIBUTES
             if any(attribute.asks[cues].search(question) for cues in read_as if cues in attribute.asks)]
 

@@ -1,5 +1,7 @@
 """What a question asks for, and whether a passage says it (rag/asked.py)."""
 
+import unicodedata
+
 import pytest
 
 from rag.asked import ATTRIBUTES, asked_attributes, says_it, unsaid
@@ -39,6 +41,9 @@ BY_NAME = {a.name: a for a in ATTRIBUTES}
     ("ข้อมูลการติดต่อ เบอร์โทรของทรานส์ฟาร์คืออะไร", "th", "contact details"),
     ("Ποιο ξενοδοχείο προτείνετε στο Πεκίνο;", "el", "a place to stay or eat"),
     ("في أي عام وُلد لي له تشنغ؟", "ar", "where or when they were born"),  # vowelled: وُلد
+    (unicodedata.normalize("NFD", "في أي جامعة درس لي لي تشنغ؟"), "ar", "their schooling"),  # decomposed hamza
+    ("Câţi angajaţi are SK Hynix?", "ro", "a head count"),  # cedillas for commas
+    ("Zhang Tianren birthday?", "tr", "where or when they were born"),  # short English detected as Turkish
     # a short question detected as a neighbour of its language is read with the neighbour's cues
     ("Sun Huaqin evli mi?", "az", "their family"),
     ("通用技術集団の売上はいくらですか？", detect("通用技術集団の売上はいくらですか？"), "a revenue, profit or price"),
@@ -69,6 +74,26 @@ def test_what_a_question_asks_for(question, language, attribute):
     ("Ne zaman gelir?", "tr"),  # "comes", not income
     ("얼마나 오래 걸렸나요?", "ko"),  # how long, not how much
     ("Cine a protestat la adresa guvernului?", "ro"),  # towards the government, not its address
+    ("Cum va adresa guvernul aceste probleme?", "ro"),  # address as a verb
+    ("Cum profită IMM-urile de AI?", "ro"),  # benefit from
+    ("Bu fikir nereden doğdu?", "tr"),  # where the idea came from
+    ("Hangi şirketlerle işbirliği kurdu?", "tr"),  # set up a partnership
+    ("Eşi benzeri görülmemiş bir dönüşüm mü?", "tr"),  # unprecedented
+    ("AIから生まれた技術は何ですか？", "ja"),  # a technology born of AI
+    ("ガソリン車から卒業するのはいつですか？", "ja"),  # moving on from petrol cars
+    ("稲妻のような速さで何が変わった？", "ja"),  # lightning, not a wife
+    ("AIは中小企業にどんな利益をもたらしますか？", "ja"),  # benefit, not profit
+    ("나이지리아에서 AI는 어떻게 쓰이나요?", "ko"),  # Nigeria, not an age
+    ("사고 발생일은 언제입니까?", "ko"),  # the day it happened, not a birthday
+    ("얼마 전에 무엇이 발표되었나요?", "ko"),  # a while ago
+    ("AI가 중소기업에 어떤 이익을 주나요?", "ko"),  # benefit
+    ("เหตุการณ์นี้เกิดเมื่อไร", "th"),  # when did this happen
+    ("ما هي التحديات التي تواجه مؤسسات التصنيع؟", "ar"),  # institutions, not a founder
+    ("متى تخرج الشركة من السوق الروسية؟", "ar"),  # leaves the market, not graduates
+    ("Ποιο είναι το κέρδος για τις ΜΜΕ;", "el"),  # a gain
+    ("Когда прибыл Си Цзиньпин?", "ru"),  # arrived, not profit
+    ("निवेशकों का पसंदीदा क्षेत्र कौन सा है?", "hi"),  # investors' favourite sector
+    ("कितने 5G बेस स्टेशनों की स्थापना की गई?", "hi"),  # installed, not founded
     ("What did Xi say in his address?", "en"),  # a speech
     ("На чём основан подход?", "ru"),  # based on
     ("в адрес правительства", "ru"),

@@ -20,6 +20,9 @@ from rag.language import detect, model_group
     ("中国通用技術集団の主な事業は何ですか？", "ja"),  # half Han, but hiragana: Japanese, not Chinese
     ("孫華芹さんはどの会社で働いていますか？", "ja"),
     ("ユニクロ在中国有多少家店？", "zh"),  # a Japanese brand in katakana inside a Chinese question
+    ("すき家在中国有多少家门店？", "zh"),  # or in hiragana
+    ("《千と千尋の神隠し》的导演是谁？", "zh"),  # a Japanese title quoted
+    ("通用技術集団の売上はいくらですか？", "ja"),
 ])
 def test_detect(question, language):
     assert detect(question) == language
