@@ -275,19 +275,19 @@ ATTRIBUTES = (
                  r"[\d一二三四五六七八九十]+号")),
 )
 
-# Which languages have cues of their own. A question in another language is read with English's
-# cues only when its letters are all ASCII: a short English question is often detected as another
-# language ("Is Sun Huaqin married?": uz), while "Son yıllarda…" (Turkish: "in recent years") is not
-# about a son.
+# Which languages have cues of their own. A question whose letters are all ASCII is read with
+# English's cues as well: a short English question is often detected as another language ("Is Sun
+# Huaqin married?": uz; "Zhang Tianren birthday?": tr). One with other letters is not ("Son
+# yıllarda…", Turkish for "in recent years", is not about a son).
 _OWN_CUES = frozenset(language for attribute in ATTRIBUTES for language in attribute.asks)
 # A short question is often detected as a close neighbour of its language: Turkish as Azerbaijani
 # or Uzbek ("Sun Huaqin evli mi?": az), Hindi as Nepali or Marathi. A question detected as one of
 # these is read with its neighbour's cues. (Not Bulgarian for Russian: "жена" is a woman there.)
 _NEIGHBOUR = {"az": "tr", "uz": "tr", "ne": "hi", "mr": "hi"}
 # Arabic's short vowels, written now and then ("وُلد"), and the tatweel: the cues are unvowelled.
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0656-\u065f\u0670\u0640]")  # (not hamza, madda)
 # Romanian written with cedillas (ş, ţ), as older keyboards do: the cues use commas (ș, ț).
 _ROMANIAN_COMMAS = str.maketrans("şţŞŢ", "șțȘȚ")
-_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0656-\u065f\u0670\u0640]")  # (not hamza, madda)
 
 
 def asked_attributes(question: str, language: str) -> list[Attribute]:
