@@ -38,9 +38,17 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+def _unaccented_greek(text: str) -> str:
+    """Greek without its accents and with one sigma: capitals are written unaccented ("ΠΟΥ
+    ΓΕΝΝΗΘΗΚΕ"), and many type lower case so too; cue and question are compared so."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c))).replace("ς", "σ")
+
+
 def _asks(**cues: Sequence[str]) -> dict[str, re.Pattern[str]]:
     """Question cues by language code (language.detect's)."""
-    return {language: _pattern(*alternatives) for language, alternatives in cues.items()}
+    return {language: _pattern(*(map(_unaccented_greek, alternatives) if language == "el" else alternatives))
+            for language, alternatives in cues.items()}
 
 
 # Chinese numbers as written in biographies and company profiles ("三千余人", "1,200多名")
@@ -286,6 +294,9 @@ _OWN_CUES = frozenset(language for attribute in ATTRIBUTES for language in attri
 _NEIGHBOUR = {"az": "tr", "uz": "tr", "ne": "hi", "mr": "hi"}
 # Arabic's short vowels, written now and then ("وُلد"), and the tatweel: the cues are unvowelled.
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0656-\u065f\u0670\u0640]")  # (not hamza, madda)
+# Arabic writes "and", "with", "to", "as" and the article onto the word ("والأرباح", "للموظفين"): a
+# question is also read with each word's proclitics taken off, so "الأرباح" meets the cue "\bأرباح".
+_ARABIC_PROCLITICS = re.compile(r"(?<!\w)(?:[وف]?[بلك]?ال|[وف]?لل|[وف][بلك]?|[بلك])(?=\w{3})")
 # Romanian written with cedillas (ş, ţ), as older keyboards do: the cues use commas (ș, ț).
 _ROMANIAN_COMMAS = str.maketrans("şţŞŢ", "șțȘȚ")
 
@@ -297,6 +308,9 @@ def asked_attributes(question: str, language: str) -> list[Attribute]:
         question = simplified(question)
     elif language == "ar":
         question = _ARABIC_MARKS.sub("", unicodedata.normalize("NFC", question))
+        question += "\n" + _ARABIC_PROCLITICS.sub("", question)
+    elif language == "el":
+        question = _unaccented_greek(question.casefold())
     elif language == "ro":
         question = question.translate(_ROMANIAN_COMMAS)
     read_as = [language] if language in _OWN_CUES else [_NEIGHBOUR[language]] if language in _NEIGHBOUR else []

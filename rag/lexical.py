@@ -166,12 +166,17 @@ def _to_traditional():
     return opencc.OpenCC("s2t").convert  # phrase by phrase: one simplified character can be several traditional ones
 
 
+def to_traditional(text: str) -> str:
+    """``text`` in traditional characters (OpenCC's s2t: phrase by phrase)."""
+    return _to_traditional()(text)
+
+
 def in_script(text: str, traditional: bool) -> str:
     """``text`` in the corpus's script, for the model: e5 places a traditional question nearer to
     traditional text than to the same words in simplified, and the reverse. A question already
     in the corpus's script is left as it is."""
     if traditional:
-        return text if traditional_share([text]) >= TRADITIONAL_SHARE else _to_traditional()(text)
+        return text if traditional_share([text]) >= TRADITIONAL_SHARE else to_traditional(text)
     return simplified(text)
 
 

@@ -361,9 +361,11 @@ class Retriever:
             # CC-CEDICT bridges English; another language reaches its English words through words
             # spelled alike ("Parlamento" -> parliament), never through short ones, false friends
             # ("die" -> 死); names, numbers and Latin words carry over by themselves
-            # (Vietnamese through the Sino-Vietnamese readings of Chinese words instead: its syllables
-            # are no cognates, and would meet English false friends, "trong" -> throng)
-            bridge = {"en": state.dictionary.bridge_groups, "vi": state.dictionary.sino_vietnamese_groups}
+            # (Vietnamese and Korean through the Sino-Vietnamese and Sino-Korean readings of Chinese
+            # words instead: their syllables are no cognates, and would meet English false friends,
+            # "trong" -> throng)
+            bridge = {"en": state.dictionary.bridge_groups, "vi": state.dictionary.sino_vietnamese_groups,
+                      "ko": state.dictionary.sino_korean_groups}
             groups = bridge.get(language, state.dictionary.cognate_groups)(text)
             reached = {w for phrase, _ in groups for w in phrase.split()}
             lang, terms = "en", [zh for _, found in groups for zh in found] + known + [

@@ -43,6 +43,11 @@ BY_NAME = {a.name: a for a in ATTRIBUTES}
     ("في أي عام وُلد لي له تشنغ؟", "ar", "where or when they were born"),  # vowelled: وُلد
     (unicodedata.normalize("NFD", "في أي جامعة درس لي لي تشنغ؟"), "ar", "their schooling"),  # decomposed hamza
     ("Câţi angajaţi are SK Hynix?", "ro", "a head count"),  # cedillas for commas
+    ("ΠΟΥ ΓΕΝΝΗΘΗΚΕ Ο ΖΑΝΓΚ ΦΑΝ;", "el", "where or when they were born"),  # capitals, written unaccented
+    ("Ποσους υπαλληλους εχει η Transfar;", "el", "a head count"),  # typed without accents
+    ("ما هي الأرباح السنوية لمجموعة تشوانهوا؟", "ar", "a revenue, profit or price"),  # the article on أرباح
+    ("ومن هي زوجته؟", "ar", "their family"),  # "and" on one word, "his" on the other
+    ("كم عدد الموظفين في الشركة؟", "ar", "a head count"),
     ("Zhang Tianren birthday?", "tr", "where or when they were born"),  # short English detected as Turkish
     # a short question detected as a neighbour of its language is read with the neighbour's cues
     ("Sun Huaqin evli mi?", "az", "their family"),
@@ -90,6 +95,7 @@ def test_what_a_question_asks_for(question, language, attribute):
     ("เหตุการณ์นี้เกิดเมื่อไร", "th"),  # when did this happen
     ("ما هي التحديات التي تواجه مؤسسات التصنيع؟", "ar"),  # institutions, not a founder
     ("متى تخرج الشركة من السوق الروسية؟", "ar"),  # leaves the market, not graduates
+    ("كيف تتعامل الحكومة مع المؤسسات الصغيرة وبالمؤسسات الكبيرة؟", "ar"),  # institutions, article on or off
     ("Ποιο είναι το κέρδος για τις ΜΜΕ;", "el"),  # a gain
     ("Когда прибыл Си Цзиньпин?", "ru"),  # arrived, not profit
     ("निवेशकों का पसंदीदा क्षेत्र कौन सा है?", "hi"),  # investors' favourite sector

@@ -141,6 +141,19 @@ def test_either_vietnamese_spelling_reads_the_same(old, new):
     assert dictionary.sino_vietnamese_groups("Ai học?") == []
 
 
+def test_a_korean_question_reaches_chinese_words_by_their_sino_korean_reading():
+    dictionary = Dictionary(corpus_glosses({"制造业", "中小企业", "政府", "报告", "利益", "权利", "技术"}))
+    # a word is read from its start, reading by reading, up to its particle or ending
+    groups = dictionary.sino_korean_groups("중소기업은 정부보고에서 어떤 기술을 제안했나요?")
+    assert groups == [("중소기업", ["中小企业"]), ("정부", ["政府"]), ("보고", ["报告"]), ("기술", ["技术"])]
+    # (the table reads traditional characters: simplified 术 alone would be read 출)
+    # the initial-sound rule: 利 opens a word as 이, is 리 inside one
+    assert dictionary.sino_korean_groups("이익은") == [("이익", ["利益"])]
+    assert dictionary.sino_korean_groups("권리는") == [("권리", ["权利"])]
+    # a reading never starts inside a native word: "어떻게" holds no Sino-Korean opening
+    assert dictionary.sino_korean_groups("그것은 어떻게 되나요?") == []
+
+
 def test_a_word_keeps_the_marks_written_on_its_letters():
     from rag.bridge import letter_runs
 

@@ -123,6 +123,14 @@ def test_a_vietnamese_question_reaches_terms_through_sino_vietnamese_readings(se
     assert dict(query.asked)["制造"] == "chế tạo"
 
 
+def test_a_korean_question_reaches_terms_through_sino_korean_readings(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    query = Retriever(settings, fake_encoder).analyse("쑨화친은 중소기업을 위해 무엇을 제안했습니까?")
+    assert query.language == "ko" and "中小企业" in query.terms and "孙华芹" in query.names
+    assert dict(query.asked)["中小企业"] == "중소기업"
+
+
 def test_names_cc_cedict_knows_reach_the_text_from_any_language_with_capitals(settings, fake_encoder):
     from rag.retriever import Retriever
 

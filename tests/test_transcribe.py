@@ -46,6 +46,15 @@ def test_a_sound_two_people_share_names_neither():
     assert names.find(letter_runs("어떤 정책을 제안했습니까?")) == []
 
 
+def test_a_korean_particle_is_read_off_a_name_not_allowed_after_any_word():
+    names = TranscribedNames(PEOPLE)
+    assert names.find(letter_runs("장판의 제안은?")) == [("장판의", ["张帆"])]
+    assert names.find(letter_runs("장판이라고 했나요?")) == [("장판이라고", ["张帆"])]
+    # "중 분류가" (the middle category) reads j-ng, b-n-l-g: 张帆's classes with "류가" after them
+    assert names.find(letter_runs("중국 제조업 체계에는 공업 중 분류가 몇 개 있나요?")) == []
+    assert names.find(letter_runs("공업 중분류가 몇 개 있나요?")) == []
+
+
 def test_consonant_classes_are_shared_across_spellings():
     assert sound_key("zhang fan", pinyin=True) == sound_key("jhamg phain") == sound_key("tshngh fn") == "CNPN"
     assert sound_key("Choyatsin", script="GREEK") == sound_key("hua qin", pinyin=True) == "HCN"
