@@ -134,14 +134,42 @@ def _simplified_table() -> dict[int, str]:
     return {ord(a): b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
 
 
+@cache
+def _japanese_table() -> dict[int, str]:
+    """Characters in the forms only Japanese writes -> the simplified Chinese ones (経 -> 经,
+    発 -> 发, 団 -> 团), from OpenCC's jp2t then t2s. Only characters simplified Chinese never
+    writes (outside GB2312) are folded, and only to ones it does: jp2t also turns 研 into a rare
+    variant and 予 (give) into 豫."""
+    import opencc
+
+    def written_in_simplified(char: str) -> bool:
+        try:
+            char.encode("gb2312")
+            return True
+        except UnicodeEncodeError:
+            return False
+
+    chars = [chr(c) for c in range(0x4E00, 0xA000)]  # (the main block holds every Japanese form)
+    converted = opencc.OpenCC("jp2t").convert("\n".join(chars)).split("\n")
+    table = _simplified_table()
+    return {ord(a): b.translate(table) for a, b in zip(chars, converted, strict=True)
+            if len(b) == 1 and a != b and not written_in_simplified(a) and written_in_simplified(b.translate(table))}
+
+
+@cache
+def _folding_table() -> dict[int, str]:
+    return {**_japanese_table(), **_simplified_table()}
+
+
 def simplified(text: str) -> str:
     """``text`` in simplified characters, the same length: traditional and simplified Chinese are
     one language to a reader, so every lexical match (BM25, characters, names, evidence) is made
-    between simplified forms. Passages are still quoted as written.
+    between simplified forms. Passages are still quoted as written. Japanese forms are folded too
+    (経済 -> 经济): a Japanese question's kanji then meet the Chinese words they write.
 
     Character by character, a few characters simplified text also writes are folded too (乾 in
     乾隆 becomes 干): question and text alike, so they still match; jieba may cut them worse."""
-    return text.translate(_simplified_table())
+    return text.translate(_folding_table())
 
 
 TRADITIONAL_SHARE = 0.1  # text with this share of traditional-only characters is written in traditional
