@@ -36,7 +36,8 @@ def test_a_question_is_moved_towards_chinese_by_its_languages_offset(monkeypatch
     from rag import language
 
     stored = tmp_path / "offsets.json"
-    stored.write_text(json.dumps({"model": "some-model", "offsets": {"de": [0.0, 0.4]}}), encoding="utf-8")
+    stored.write_text(json.dumps({"model": "some-model", "offsets": {"de": [0.0, 0.4], "ru": [0.2, 0.0]}}),
+                      encoding="utf-8")
     monkeypatch.setattr(language, "OFFSETS_FILE", stored)
     language.offsets.cache_clear()
     try:
@@ -45,11 +46,13 @@ def test_a_question_is_moved_towards_chinese_by_its_languages_offset(monkeypatch
         expected = np.array([0.6, 0.8 - language.SHIFT * 0.4])
         assert np.allclose(moved, expected / np.linalg.norm(expected)) and moved.dtype == np.float32
         assert language.towards_chinese(vector, "zh", "some-model") is vector  # Chinese: no offset
-        assert language.towards_chinese(vector, "fr", "some-model") is vector  # no offset measured
+        # a language without an offset of its own is moved by the measured ones' mean
+        shared = np.array([0.6 - language.SHIFT * 0.1, 0.8 - language.SHIFT * 0.2])
+        assert np.allclose(language.towards_chinese(vector, "ko", "some-model"), shared / np.linalg.norm(shared))
         assert language.towards_chinese(vector, "de", "another-model") is vector  # another model's space
     finally:
         language.offsets.cache_clear()
-
+    
 
 def test_the_shipped_offsets_are_the_shipped_models():
     from rag.config import DEFAULT_MODEL
