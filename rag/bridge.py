@@ -481,10 +481,11 @@ class Dictionary:
             from .lexical import to_traditional
 
             index: dict[str, set[str]] = defaultdict(set)
-            for word in {w for found in self._glosses.values() for w in found}:
-                # the table reads traditional characters (simplified 术 is another character there)
-                written = to_traditional(word)
-                if len(word) >= 2 and len(written) == len(word) and all(c in hanja_table for c in written):
+            words = sorted({w for found in self._glosses.values() for w in found if len(w) >= 2})
+            # the table reads traditional characters (simplified 术 is another character there);
+            # converted in one call, a word a line
+            for word, written in zip(words, to_traditional("\n".join(words)).split("\n"), strict=True):
+                if len(written) == len(word) and all(c in hanja_table for c in written):
                     reading = "".join(hanja_table[c] for c in written)
                     index[reading].add(word)
                     index[dooeum(" ", reading[0]) + reading[1:]].add(word)
