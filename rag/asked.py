@@ -41,8 +41,8 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 def _unaccented_greek(text: str) -> str:
     """Greek without its accents and with one sigma: capitals are written unaccented ("ΠΟΥ
     ΓΕΝΝΗΘΗΚΕ"), and many type lower case so too; cue and question are compared so."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c))).replace("ς", "σ")
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).replace("ς", "σ")
 
 
 def _asks(**cues: Sequence[str]) -> dict[str, re.Pattern[str]]:

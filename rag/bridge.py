@@ -35,7 +35,7 @@ from pathlib import Path
 
 from anyascii import anyascii
 
-from .lexical import HAN
+from .lexical import HAN, to_traditional
 
 # A romanised word; the "s" of a possessive ("Guanju's") is not a word of its own.
 _LATIN_WORD = re.compile(r"(?<!['’])\b[A-Za-z\u00c0-\u024f]+[1-5]?")
@@ -477,8 +477,6 @@ class Dictionary:
         if self._by_korean is None:
             from hanja.hangul import dooeum
             from hanja.table import hanja_table
-
-            from .lexical import to_traditional
 
             index: dict[str, set[str]] = defaultdict(set)
             words = sorted({w for found in self._glosses.values() for w in found if len(w) >= 2})

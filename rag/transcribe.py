@@ -149,8 +149,9 @@ class TranscribedNames:
                     break
             if person is None and keys[i] and _script(words[i]) in (*_UNSPACED, *_PARTICLES, "HANGUL"):
                 end = i + 1
-                script = _script(words[i])
-                person = self._opening(keys[i], None if script in _UNSPACED else PARTICLE if script in _PARTICLES else 0)
+                script = _script(words[i])  # (a Korean particle is read off already: nothing may follow)
+                person = self._opening(keys[i], None if script in _UNSPACED else PARTICLE if script in _PARTICLES
+                                       else 0)
             if person:
                 found.append((" ".join(words[i:end]), [person]))
                 i = end

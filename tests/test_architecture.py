@@ -30,6 +30,7 @@ LAZY = {
     "jieba": "its dictionary takes a second to load: `rag --help` and the first page must not wait",
     "pypinyin": "~55 MB of tables, needed only while building (names are spelled then)",
     "opencc": "its tables load only for text in traditional characters",
+    "hanja": "its table (YAML) takes 0.3 s to load: only a Korean question needs it",
     "bm25s": "loads scipy; only when an index is built or loaded",
     "gradio": "~2 s to import: only `rag serve` needs it",
     "uvicorn": "runs `rag serve`'s app only (gradio imports it anyway)",

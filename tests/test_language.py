@@ -52,7 +52,7 @@ def test_a_question_is_moved_towards_chinese_by_its_languages_offset(monkeypatch
         assert language.towards_chinese(vector, "de", "another-model") is vector  # another model's space
     finally:
         language.offsets.cache_clear()
-    
+
 
 def test_the_shipped_offsets_are_the_shipped_models():
     from rag.config import DEFAULT_MODEL
