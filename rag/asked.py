@@ -68,7 +68,9 @@ ATTRIBUTES = (
         de=[r"\bwie alt\b"], es=[r"\bqu[ée] edad\b", r"\bcu[áa]ntos años tiene"], fr=[r"\bquel [âa]ge\b"],
         ru=[r"\bвозраст"], vi=[r"\bbao nhiêu tuổi\b"], pt=[r"\bquantos anos tem\b"], it=[r"\bquanti anni ha\b"],
         ar=["كم (?:كان |كانت |يبلغ |تبلغ |سنة )?عمر", r"في أي (?:عمر|سن)\b", "ما (?:هو )?عمر"],
-        el=["πόσ(?:ο|ων) χρον(?:ών|ώ)", r"\b(?:σε ποια|τι|ποια) ηλικία", r"\bηλικία (?:του|της)\b"],
+        el=["πόσ(?:ο|ων) χρον(?:ών|ώ) (?:είναι|ήταν)", "(?:είναι|ήταν) πόσ(?:ο|ων) χρον(?:ών|ώ)",  # (unaccented,
+            # "πόσων χρονών", how old, is "πόσων χρόνων", how many years: told apart by the verb)
+            r"\b(?:σε ποια|τι|ποια) ηλικία", r"\bηλικία (?:του|της)\b"],
         hi=["उम्र"],
         th=["อายุเท่า", "อายุกี่", "เมื่ออายุ", "ตอนอายุ"],
         tr=[r"\bkaç yaşında", r"\byaşı kaç", r"\bkaç yaşına", r"\bhangi yaşta\b", r"\byaşı nedir\b"],
@@ -201,7 +203,7 @@ ATTRIBUTES = (
         fr=[r"\bchiffre d'affaires\b", r"\bco[ûu]te\b"],
         ru=[r"\bвыручк", r"\bприбыл(?:ь|и|ью)\b", r"\bсколько стоит", r"\bзарплат"],
         vi=[r"\bdoanh thu\b", r"\blợi nhuận\b", r"\bgiá bao nhiêu\b"], pt=[r"\blucro\b"], it=[r"\bfatturato\b"],
-        ar=[r"\bإيرادات", r"\bأرباح", r"\bراتب", r"\bكم (?:يكلف|تكلف|تكلفة|ثمن)", "سعر",
+        ar=[r"\b(?:ال)?إيرادات", r"\b(?:ال)?أرباح", r"\b(?:ال)?راتب", r"\bكم (?:يكلف|تكلف|تكلفة|ثمن)", "سعر",
             r"(?:كم|حجم|قيمة) (?:بلغت )?مبيعات"],
         el=[r"\bέσοδα\b", r"\bκέρδη\b", r"\bμισθ(?:ός|ού|ό|οί|ών|ούς)\b", r"\bπόσο κοστίζ", r"\bτζίρο"],
         hi=["राजस्व", "मुनाफ", "वेतन", "की कीमत", "कितना खर्च", "कितने पैसे", "कितनी कमाई"],
@@ -294,9 +296,12 @@ _OWN_CUES = frozenset(language for attribute in ATTRIBUTES for language in attri
 _NEIGHBOUR = {"az": "tr", "uz": "tr", "ne": "hi", "mr": "hi"}
 # Arabic's short vowels, written now and then ("وُلد"), and the tatweel: the cues are unvowelled.
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0656-\u065f\u0670\u0640]")  # (not hamza, madda)
-# Arabic writes "and", "with", "to", "as" and the article onto the word ("والأرباح", "للموظفين"): a
-# question is also read with each word's proclitics taken off, so "الأرباح" meets the cue "\bأرباح".
-_ARABIC_PROCLITICS = re.compile(r"(?<!\w)(?:[وف]?[بلك]?ال|[وف]?لل|[وف][بلك]?|[بلك])(?=\w{3})")
+# Arabic writes "and", "with", "to", "as" onto the word ("وزوجته", "بأرباح", "للموظفين"): a copy of
+# the question with each word's proclitics taken off is read too, appended to it. The article stays:
+# "عيد الميلاد" (Christmas) is no birthday, "المؤسسي" (institutional) no founder; the cues that take
+# it say so ("(?:ال)?أرباح").
+_ARABIC_PROCLITICS = re.compile(r"(?<!\w)(?:[وف]?[بلك]|[وف])(?=\w{3})")
+_ARABIC_LIL = re.compile(r"(?<!\w)[وف]?لل(?=\w{3})")  # "للموظفين": to + the (ل + ال)
 # Romanian written with cedillas (ş, ţ), as older keyboards do: the cues use commas (ș, ț).
 _ROMANIAN_COMMAS = str.maketrans("şţŞŢ", "șțȘȚ")
 
@@ -308,7 +313,7 @@ def asked_attributes(question: str, language: str) -> list[Attribute]:
         question = simplified(question)
     elif language == "ar":
         question = _ARABIC_MARKS.sub("", unicodedata.normalize("NFC", question))
-        question += "\n" + _ARABIC_PROCLITICS.sub("", question)
+        question += "\n" + _ARABIC_PROCLITICS.sub("", _ARABIC_LIL.sub("ال", question))
     elif language == "el":
         question = _unaccented_greek(question.casefold())
     elif language == "ro":

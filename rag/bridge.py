@@ -326,6 +326,26 @@ def _sino_vietnamese() -> dict[str, str]:
     return {char: _vietnamese(reading) for char, reading in table.items()}
 
 
+# Korean words of grammar that read like Sino-Korean ones ("위해" for, "대해" about: 危害, 大海;
+# "가장" most: 家长), and the syllables that open a verb's ending or the copula after a noun
+# ("하면", "했나요", "된", "인가요", "이랑": 下面, 认可, 伊朗 otherwise).
+_KOREAN_GRAMMAR = re.compile(r"^(?:(?:위|대|통|관|의)(?:해|한|하여|해서|하면)|가장|모두|가지|대신)$")
+_KOREAN_ENDINGS = frozenset("하한할함합해했되된될됨됐돼이인일임입였")
+
+
+def _is_hangul(syllable: str) -> bool:
+    return "\uac00" <= syllable <= "\ud7a3"
+
+
+def _bu(written: str, reading: str) -> str:
+    """``reading`` with 不 read 부 before a syllable opening with ㄷ or ㅈ (不动产 부동산, 不足 부족)."""
+    out = list(reading)
+    for i, char in enumerate(written[:-1]):
+        if char == "不" and out[i] == "불" and _is_hangul(out[i + 1]) and (ord(out[i + 1]) - 0xAC00) // 588 in (3, 12):
+            out[i] = "부"
+    return "".join(out)
+
+
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -456,13 +476,16 @@ class Dictionary:
 
         Korean writes particles and endings onto its words, and runs nouns together, so a word is
         read from its start, the longest reading first, reading by reading, up to the first stretch
-        that reads as none (the particle, the verb's ending, a native word): a reading never starts
-        inside a native word, where two syllables would often meet a homophone by chance."""
+        that reads as none (a particle, a native word) or that opens a verb's ending or the copula
+        ("투자하면": 投资, then 하면, not 下面; "기업인지": not 认知). Words of grammar that read
+        like Chinese ones ("위해", for: not 危害; "가장", most: not 家长) are not read."""
         readings = self._sino_korean_index()
         groups: dict[str, set[str]] = {}
         for word in letter_runs(question):
+            if _KOREAN_GRAMMAR.match(word):
+                continue
             start = 0
-            while start < len(word) - 1:
+            while start < len(word) - 1 and (start == 0 or word[start] not in _KOREAN_ENDINGS):
                 end = next((end for end in range(min(len(word), start + KOREAN_SYLLABLES), start + 1, -1)
                             if word[start:end] in readings), None)
                 if end is None:
@@ -472,21 +495,26 @@ class Dictionary:
         return [(written, sorted(sorted(found), key=len, reverse=True)) for written, found in groups.items()]
 
     def _sino_korean_index(self) -> dict[str, set[str]]:
-        """The corpus's Chinese words CC-CEDICT knows, by their Sino-Korean reading: as a word opens
-        (利益 이익) and inside a compound (权利 권리), where the initial-sound rule does not apply."""
+        """The corpus's Chinese words CC-CEDICT knows, by their Sino-Korean reading as hanja reads a
+        word: as it opens (利益 이익: the initial-sound rule) and inside a compound (权利 권리; 律, 列
+        after a vowel 율, 열: 规律 규율, 系列 계열), with 不 read 부 before ㄷ, ㅈ (不动产 부동산). Its
+        table gives one reading a character: 易 is 역 (trade), never 이 (easy); 率 is 솔, so 效率
+        (효율) is not reached, nor 音乐 (음악: 乐 is 락)."""
         if self._by_korean is None:
-            from hanja.hangul import dooeum
-            from hanja.table import hanja_table
+            from hanja import translate
 
             index: dict[str, set[str]] = defaultdict(set)
             words = sorted({w for found in self._glosses.values() for w in found if len(w) >= 2})
             # the table reads traditional characters (simplified 术 is another character there);
             # converted in one call, a word a line
             for word, written in zip(words, to_traditional("\n".join(words)).split("\n"), strict=True):
-                if len(written) == len(word) and all(c in hanja_table for c in written):
-                    reading = "".join(hanja_table[c] for c in written)
-                    index[reading].add(word)
-                    index[dooeum(" ", reading[0]) + reading[1:]].add(word)
+                if len(written) != len(word):
+                    continue
+                opening = _bu(written, translate(written, "substitution"))
+                inside = _bu(written, translate("가" + written, "substitution")[1:])  # (after a vowel)
+                if all(_is_hangul(c) for c in opening + inside):  # every character has a reading
+                    index[opening].add(word)
+                    index[inside].add(word)
             self._by_korean = dict(index)
         return self._by_korean
 

@@ -156,20 +156,21 @@ def _japanese_table() -> dict[int, str]:
             if len(b) == 1 and a != b and not written_in_simplified(a) and written_in_simplified(b.translate(table))}
 
 
-@cache
-def _folding_table() -> dict[int, str]:
-    return {**_japanese_table(), **_simplified_table()}
+def from_japanese(text: str) -> str:
+    """``text`` with the forms of characters only Japanese writes as simplified Chinese writes them
+    (経済 -> 经济), the same length: a Japanese question's kanji then meet the Chinese words they
+    write. Questions only: the corpus is folded by ``simplified`` alone, as its builds were."""
+    return text.translate(_japanese_table())
 
 
 def simplified(text: str) -> str:
     """``text`` in simplified characters, the same length: traditional and simplified Chinese are
     one language to a reader, so every lexical match (BM25, characters, names, evidence) is made
-    between simplified forms. Passages are still quoted as written. Japanese forms are folded too
-    (経済 -> 经济): a Japanese question's kanji then meet the Chinese words they write.
+    between simplified forms. Passages are still quoted as written.
 
     Character by character, a few characters simplified text also writes are folded too (乾 in
     乾隆 becomes 干): question and text alike, so they still match; jieba may cut them worse."""
-    return text.translate(_folding_table())
+    return text.translate(_simplified_table())
 
 
 TRADITIONAL_SHARE = 0.1  # text with this share of traditional-only characters is written in traditional

@@ -29,7 +29,7 @@ from .corpus import corpus_files
 from .embed import Encoder, make_encoder
 from .errors import IndexNotReady, QuestionError, RagError
 from .language import detect, model_group, towards_chinese
-from .lexical import HAN_RUN, in_script, simplified, tokenize
+from .lexical import HAN_RUN, from_japanese, in_script, simplified, tokenize
 from .scoring import (
     PASSAGE_FEATURES,
     CandidateContext,
@@ -342,7 +342,7 @@ class Retriever:
             # Chinese written inside an English question ("What does 传化 do?", or a follow-up
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
-            runs = [simplified(run) for run in HAN_RUN.findall(text)]
+            runs = [simplified(from_japanese(run) if language == "ja" else run) for run in HAN_RUN.findall(text)]
             # Another language: the names CC-CEDICT knows by their English spelling ("Nikola Tesla")
             proper = proper_names(text) if language != "en" else []
             name_tokens = {zh: tokenize(zh) for _, found in proper for zh in found}  # (each cut once)

@@ -30,11 +30,12 @@ from .lexical import load_jieba
 MIN_KEY = 4  # consonant classes in a name: fewer (刘颖, "liu ying": L N) would meet ordinary words
 RUN_ON_KEY = 5  # classes: where words are not spaced apart, only a name this long is looked for
 PARTICLE = 2  # classes a Japanese particle may add after a name ("スン・ホワチンは")
-# Korean particles written onto a name ("쑨화친은", "장판의"). A Korean name is read without its
-# particle, then matched whole: allowing any two classes after a name, "중 분류가" (middle
-# category: j-ng, b-n-l-g) read as 张帆 (zh-ng, f-n) with "류가" for a particle.
-_KOREAN_PARTICLE = re.compile("(?:이라고|이라는|께서|에게|에서|으로|처럼|보다|부터|까지|하고|이나|이랑|라고|라는|"
-                              "은|는|이|가|을|를|의|에|와|과|도|로|만|랑)$")
+# Korean particles written onto a name ("쑨화친은", "장판의", "장판에게는", "장판 씨"). A Korean name is
+# matched whole, as written or without its particles: allowing any two classes after a name, "중
+# 분류가" (middle category: j-ng, b-n-l-g) was read as 张帆 (zh-ng, f-n) with "류가" for a particle.
+_PARTICLE_WORDS = ("이라고|이라는|께서|에게|에서|으로|처럼|보다|부터|까지|하고|이나|이랑|라고|라는|한테|"
+                   "은|는|이|가|을|를|의|에|와|과|도|로|만|랑")
+_KOREAN_PARTICLES = re.compile(f"(?:씨|님)?(?:{_PARTICLE_WORDS})?(?:{_PARTICLE_WORDS})$")
 # Consonants by class, longest spelling first. Transcriptions of Chinese agree on these classes,
 # not on the letters: 张 is zhang in pinyin, "jhang" in Hindi, "tshang" in Arabic, "tzang" in Greek.
 # A nasal spelled with a following g or k ("ngh", "ngk", "mg") is one only at a syllable's end,
@@ -80,8 +81,9 @@ def _script(word: str) -> str:
 
 
 def _bare(word: str) -> str:
-    """A Korean word without the particle written onto it ("쑨화친은" -> "쑨화친"); any other as it is."""
-    return _KOREAN_PARTICLE.sub("", word) if _script(word) == "HANGUL" and len(word) > 2 else word
+    """A Korean word without the particles written onto it ("쑨화친은" -> "쑨화친", "장판에게는" ->
+    "장판"); any other as it is. A name may end as a particle does (张晓曼 "장샤오만"): both are tried."""
+    return _KOREAN_PARTICLES.sub("", word) if _script(word) == "HANGUL" and len(word) > 2 else word
 
 
 def readable(word: str) -> bool:
@@ -117,6 +119,14 @@ class TranscribedNames:
         longest = max((len(f + g) for f, g in fits), default=0)
         return self._one([k for k in fits if len(k[0] + k[1]) == longest])
 
+    @staticmethod
+    def _key(word: str) -> str:
+        """The sound key of a word of the question ("" in a script not read here); a Japanese run goes
+        on into the kanji after a name's kana: only the kana are read."""
+        if not readable(word):
+            return ""
+        return sound_key(anyascii(re.split(r"[\u3400-\u9fff]", word)[0]), script=_script(word))
+
     def find(self, words: list[str]) -> list[tuple[str, list[str]]]:
         """(the words that spell it, [its Chinese name]) for each person of the corpus in
         ``words``, the question's letter runs, in the question's order.
@@ -130,9 +140,8 @@ class TranscribedNames:
         Thai name in the middle of a phrase is not found."""
         if not self._names:
             return []
-        # (a Japanese run goes on into the kanji after a name's kana: only the kana are read)
-        keys = [sound_key(anyascii(re.split(r"[\u3400-\u9fff]", _bare(w))[0]), script=_script(w)) if readable(w) else ""
-                for w in words]
+        keys = [self._key(w) for w in words]
+        bare = [self._key(_bare(w)) for w in words]  # (Korean: without its particles)
         found: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
@@ -141,7 +150,8 @@ class TranscribedNames:
                 if not keys[i] or end > len(words) or not all(keys[i + 1 : end]):
                     break
                 given, script = "".join(keys[i + 1 : end]), _script(words[end - 1])
-                person = self._one([(keys[i], given)])
+                without_particles = "".join(keys[i + 1 : end - 1]) + bare[end - 1]
+                person = self._one([(keys[i], given)]) or self._one([(keys[i], without_particles)])
                 if person is None and script in _PARTICLES:  # "スン・ホワチンは"
                     person = self._one([(f, g) for f, g in self._names
                                         if f == keys[i] and given.startswith(g) and len(given) - len(g) <= PARTICLE])
@@ -149,9 +159,11 @@ class TranscribedNames:
                     break
             if person is None and keys[i] and _script(words[i]) in (*_UNSPACED, *_PARTICLES, "HANGUL"):
                 end = i + 1
-                script = _script(words[i])  # (a Korean particle is read off already: nothing may follow)
-                person = self._opening(keys[i], None if script in _UNSPACED else PARTICLE if script in _PARTICLES
-                                       else 0)
+                script = _script(words[i])
+                if script == "HANGUL":  # the whole word, or the word without its particles
+                    person = self._opening(keys[i], 0) or self._opening(bare[i], 0)
+                else:
+                    person = self._opening(keys[i], None if script in _UNSPACED else PARTICLE)
             if person:
                 found.append((" ".join(words[i:end]), [person]))
                 i = end

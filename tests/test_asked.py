@@ -44,6 +44,10 @@ BY_NAME = {a.name: a for a in ATTRIBUTES}
     (unicodedata.normalize("NFD", "في أي جامعة درس لي لي تشنغ؟"), "ar", "their schooling"),  # decomposed hamza
     ("Câţi angajaţi are SK Hynix?", "ro", "a head count"),  # cedillas for commas
     ("ΠΟΥ ΓΕΝΝΗΘΗΚΕ Ο ΖΑΝΓΚ ΦΑΝ;", "el", "where or when they were born"),  # capitals, written unaccented
+    ("Πόσων χρονών είναι ο Ζανγκ Φαν;", "el", "an age"),
+    ("ΠΟΣΩΝ ΧΡΟΝΩΝ ΕΙΝΑΙ Ο ΖΑΝΓΚ ΦΑΝ;", "el", "an age"),
+    ("وكم تبلغ أرباح الشركة وبالإيرادات؟", "ar", "a revenue, profit or price"),
+    ("كم عدد الموظفين للشركة؟", "ar", "a head count"),
     ("Ποσους υπαλληλους εχει η Transfar;", "el", "a head count"),  # typed without accents
     ("ما هي الأرباح السنوية لمجموعة تشوانهوا؟", "ar", "a revenue, profit or price"),  # the article on أرباح
     ("ومن هي زوجته؟", "ar", "their family"),  # "and" on one word, "his" on the other
@@ -96,6 +100,13 @@ def test_what_a_question_asks_for(question, language, attribute):
     ("ما هي التحديات التي تواجه مؤسسات التصنيع؟", "ar"),  # institutions, not a founder
     ("متى تخرج الشركة من السوق الروسية؟", "ar"),  # leaves the market, not graduates
     ("كيف تتعامل الحكومة مع المؤسسات الصغيرة وبالمؤسسات الكبيرة؟", "ar"),  # institutions, article on or off
+    ("هل تغلق الشركة أبوابها في عيد الميلاد؟", "ar"),  # Christmas, no birthday
+    ("ما التاريخ الميلادي لانعقاد المؤتمر؟", "ar"),  # the Gregorian date
+    ("أين مكان المولد الكهربائي في المصنع؟", "ar"),  # the electric generator
+    ("كم عدد الأطفال في المدارس الريفية؟", "ar"),  # children in schools: nobody's family
+    ("ما أهمية العمل المؤسسي في الشركة؟", "ar"),  # institutional
+    ("Σε διάστημα πόσων χρόνων θα ολοκληρωθεί το έργο;", "el"),  # within how many years
+    ("Σε διαστημα ποσων χρονων θα ολοκληρωθει το εργο;", "el"),  # the same, typed unaccented
     ("Ποιο είναι το κέρδος για τις ΜΜΕ;", "el"),  # a gain
     ("Когда прибыл Си Цзиньпин?", "ru"),  # arrived, not profit
     ("निवेशकों का पसंदीदा क्षेत्र कौन सा है?", "hi"),  # investors' favourite sector

@@ -150,8 +150,27 @@ def test_a_korean_question_reaches_chinese_words_by_their_sino_korean_reading():
     # the initial-sound rule: 利 opens a word as 이, is 리 inside one
     assert dictionary.sino_korean_groups("이익은") == [("이익", ["利益"])]
     assert dictionary.sino_korean_groups("권리는") == [("권리", ["权利"])]
-    # a reading never starts inside a native word: "어떻게" holds no Sino-Korean opening
     assert dictionary.sino_korean_groups("그것은 어떻게 되나요?") == []
+
+
+@pytest.mark.parametrize("question", [
+    "중소기업을 위해",  # for: not 危害
+    "중소기업에 대해",  # about: not 大海
+    "가장 큰 기업은",  # most: not 家长
+    "투자하면",  # if one invests: 投资, then the verb's ending, not 下面
+    "제조업인가요",  # is it manufacturing: not 认可
+    "기업이랑",  # with firms: not 伊朗
+])
+def test_korean_grammar_and_endings_are_not_read_as_chinese_words(question):
+    dictionary = Dictionary(corpus_glosses({"危害", "大海", "家长", "下面", "认可", "伊朗", "投资", "制造业", "企业"}))
+    reached = {zh for _, found in dictionary.sino_korean_groups(question) for zh in found}
+    assert reached <= {"投资", "制造业", "企业"}, reached
+
+
+def test_korean_reads_bu_before_d_and_j_and_ryul_after_a_vowel():
+    dictionary = Dictionary(corpus_glosses({"不动产", "不足", "规律"}))
+    assert [found for _, found in dictionary.sino_korean_groups("부동산은 부족하고 규율은")] == [
+        ["不动产"], ["不足"], ["规律"]]
 
 
 def test_a_word_keeps_the_marks_written_on_its_letters():

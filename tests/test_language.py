@@ -134,6 +134,13 @@ def test_a_korean_question_reaches_terms_through_sino_korean_readings(settings, 
     assert dict(query.asked)["中小企业"] == "중소기업"
 
 
+def test_a_japanese_question_s_kanji_reach_the_chinese_words_they_write(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    query = Retriever(settings, fake_encoder).analyse("通用技術集団の主な事業は何ですか？")  # 技術, 団
+    assert query.language == "ja" and {"技术", "集团"} <= set(query.terms)
+
+
 def test_names_cc_cedict_knows_reach_the_text_from_any_language_with_capitals(settings, fake_encoder):
     from rag.retriever import Retriever
 

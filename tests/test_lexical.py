@@ -61,13 +61,12 @@ def test_traditional_text_is_matched_in_simplified_characters():
     assert index.idf(["孙华芹"])[0] > 0 and index.scores(["孙华芹"])[0] > 0
 
 
-def test_japanese_forms_of_characters_are_matched_as_simplified_ones():
-    from rag.lexical import simplified, traditional_share
+def test_japanese_forms_of_characters_are_read_as_simplified_ones():
+    from rag.lexical import from_japanese, simplified
 
     # 経済, 発展, 団: forms only Japanese writes; 研, 予 and 芸 are Chinese characters too, kept
-    assert simplified("経済発展 通用技術集団 研究 予定 芸") == "经济发展 通用技术集团 研究 予定 芸"
-    assert "经济" in tokenize("中国の経済はどう発展しましたか")
-    assert traditional_share(["経済発展"]) == 0  # a Japanese text is not taken for traditional Chinese
+    assert simplified(from_japanese("経済発展 通用技術集団 研究 予定 芸")) == "经济发展 通用技术集团 研究 予定 芸"
+    assert simplified("経済") == "経済"  # the corpus is folded as its builds were: questions only
 
 
 def test_the_corpus_words_are_whole_tokens_of_the_article(article_words):
