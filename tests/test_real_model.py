@@ -281,15 +281,27 @@ def test_questions_on_what_the_text_names_but_does_not_say(real_retriever, name,
 
 
 def test_the_article_asked_in_twelve_languages(real_retriever):
-    """The 28 extra questions as native speakers of twelve languages ask them (README: 16 of the
-    336 refused, 6 of them Korean; R@1 0.64-0.89 by language). Japanese half in kanji was read as
-    Chinese, and 16 of its 28 were refused; it is read as Japanese now (0 refused)."""
+    """The 28 extra questions as native speakers of twelve languages ask them (README: 15 of the
+    336 refused, 5 of them Korean; R@1 0.64-0.89 by language). Japanese half in kanji was read as
+    Chinese, and 16 of its 28 were refused; it is read as Japanese now (0 refused). Korean was 6
+    refused and R@1 0.64 before its Sino-Korean readings and the shared offset (0.71)."""
     questions = read_questions(ROOT / "eval" / "extra_questions_languages.jsonl")
     summary = evaluate(real_retriever, questions).summary()
     by_language = summary["by_language"]
     assert by_language["ja"]["wrongly_refused"] <= 1, by_language["ja"]
-    assert summary["wrongly_refused"] <= 19, summary["wrongly_refused"]
+    assert by_language["ko"]["recall@1"] >= 0.68, by_language["ko"]
+    assert summary["wrongly_refused"] <= 18, summary["wrongly_refused"]
     assert all(by_language[lang]["recall@5"] >= 0.85 for lang in by_language), by_language
+
+
+def test_languages_without_an_offset_of_their_own_are_moved_by_the_shared_one(real_retriever):
+    """The 28 in French, Portuguese, Italian, Polish, Indonesian and Dutch, which XQuAD has not: 4 of
+    168 refused with the shared offset, 16 unmoved (README; R@1 0.80 and 0.89 over this one article,
+    0.75 and 0.64 in a folder of 172 documents: bench/RESULTS.md)."""
+    questions = read_questions(ROOT / "eval" / "extra_questions_languages_more.jsonl")
+    summary = evaluate(real_retriever, questions).summary()
+    assert summary["wrongly_refused"] <= 8, summary["wrongly_refused"]
+    assert summary["recall@5"] >= 0.95 and summary["recall@1"] >= 0.75, summary
 
 
 def test_an_unsaid_attribute_is_explained(real_retriever):
