@@ -56,6 +56,7 @@ def test_a_korean_particle_is_read_off_a_name_not_allowed_after_any_word():
     # particles stacked, or after 씨; and a name ending as a particle does (만, 랑) is still found
     assert names.find(letter_runs("장판에게는 무엇을?")) == [("장판에게는", ["张帆"])]
     assert names.find(letter_runs("장판씨는?")) == [("장판씨는", ["张帆"])]
+    assert names.find(letter_runs("장판씨")) == [("장판씨", ["张帆"])]
     people = TranscribedNames({"张晓曼": "zhang xiao man", "刘晓朗": "liu xiao lang"})
     assert people.find(letter_runs("장샤오만 회장은")) == [("장샤오만", ["张晓曼"])]
     assert people.find(letter_runs("류샤오랑 교수는")) == [("류샤오랑", ["刘晓朗"])]
