@@ -162,6 +162,9 @@ def test_an_ascii_question_in_a_language_without_cues_is_read_with_english_cues(
     ("a head count", "工厂有三千余名工人。"),
     ("a head count", "公司有职员1,200多名。"),
     ("a revenue, profit or price", "一台卖三千多块。"),
+    ("a revenue, profit or price", "该机床售价约为每台80万。"),
+    ("a revenue, profit or price", "订阅费用为每月99元。"),
+    ("a head count", "研发人才队伍达2000人。"),  # counted
     ("contact details", "服务热线：400-826-8826"),
     ("contact details", "地址：杭州市萧山区市心北路三号"),
     ("contact details", "Tel: 0571-8288 8888"),
@@ -178,6 +181,9 @@ def test_a_passage_that_says_it(attribute, passage):
     ("their schooling", "孙华芹关注到人工智能在中小企业中的落地难问题。"),
     ("when or how it was founded", "于旭波表示要攻坚成果转化。"),
     ("a head count", "SK海力士半导体(中国)有限公司生产部经理孙华芹表示。"),
+    ("a head count", "实施“智能制造人才雁阵”计划，打造多层次人才队伍。"),  # talent named, not counted
+    ("a revenue, profit or price", "企业面临使用成本高、技术门槛高等问题，要深度挖掘高价值的应用。"),  # cost, value
+    ("a revenue, profit or price", "消费端迎来全面升级，完善评价标准。"),  # consumption, evaluation
     ("contact details", "要发挥信号作用，走好这条路。"),  # 号 and 路 alone are no address
     ("contact details", "2024-2025年规划"),  # years are no phone number
     ("an age", "2021—2025年，工厂完成改造。"),  # nor a span of years a life
