@@ -268,13 +268,14 @@ def test_chinese_quoted_in_an_english_question_is_matched_as_written(real_retrie
     assert gold in real_retriever.search(question, 1)[0].text
 
 
-@pytest.mark.parametrize(("name", "at_least"), [("near_topic", 11), ("near_topic_fresh", 14),
-                                                 ("near_topic_languages", 20), ("near_topic_languages_more", 108)])
+@pytest.mark.parametrize(("name", "at_least"), [("near_topic", 12), ("near_topic_fresh", 15),
+                                                 ("near_topic_languages", 23), ("near_topic_languages_more", 125)])
 def test_questions_on_what_the_text_names_but_does_not_say(real_retriever, name, at_least):
     """Questions about the article's people and companies asking what it never says (an age, a
-    head count, a phone number): README's figures 12 of 16, 15 of 16, 21 of 24 and 111 of 128 (eight
+    head count, a phone number): README's figures 13 of 16, 16 of 16, 24 of 24 and 128 of 128 (eight
     more languages), each allowed one question worse, and the last three; without rag/asked.py 0, 5
-    and 16 were recognised, and with the thirteenth stop's cues 81 of the 128."""
+    and 16 were recognised, with the thirteenth stop's cues 81 of the 128, and before the fifteenth
+    stop's passage cues 12, 15, 21 and 110."""
     questions = [dict(q, gold=[]) for q in read_questions(ROOT / "eval" / f"{name}.jsonl")]
     summary = evaluate(real_retriever, questions).summary()
     assert summary["off_corpus"]["recognised"] >= at_least, summary["off_corpus"]
