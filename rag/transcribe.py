@@ -25,11 +25,13 @@ import unicodedata
 
 from anyascii import anyascii
 
+from .hangul import korean
 from .lexical import load_jieba
 
 MIN_KEY = 4  # consonant classes in a name: fewer (刘颖, "liu ying": L N) would meet ordinary words
 RUN_ON_KEY = 5  # classes: where words are not spaced apart, only a name this long is looked for
 PARTICLE = 2  # classes a Japanese particle may add after a name ("スン・ホワチンは")
+KOREAN_NAME = 3  # Hangul syllables: a name as Korean writes it is looked for if this long (류잉, 刘颖, would be a word)
 # Korean particles written onto a name ("쑨화친은", "장판의", "장판에게는", "장판 씨"). A Korean name is
 # matched whole, as written or without its particles: allowing any two classes after a name, "중
 # 분류가" (middle category: j-ng, b-n-l-g) was read as 张帆 (zh-ng, f-n) with "류가" for a particle.
@@ -97,13 +99,19 @@ class TranscribedNames:
     def __init__(self, people: dict[str, str]):
         # people: Chinese name -> its pinyin, "sun hua qin" (stored with the build); a name is its
         # family name's key and its given name's, "SN" and "HCN". A family name without a consonant
-        # (吴 wu, 叶 ye, 于 yu) has no key, and its people are not looked for.
+        # (吴 wu, 叶 ye, 于 yu) has no key, and its people are not looked for by it.
         self._names: dict[tuple[str, str], list[str]] = {}
+        # and each name as Korean writes it, rag/hangul.py ("쑨화친", "위쉬보"), if three syllables or
+        # more: a Korean question's word is compared with it letter for letter
+        self._korean: dict[str, list[str]] = {}
         for name, spelled in people.items():
             family, _, given = spelled.partition(" ")
             keys = (sound_key(family, pinyin=True), sound_key(given, pinyin=True))
             if all(keys) and len("".join(keys)) >= MIN_KEY:
                 self._names.setdefault(keys, []).append(name)
+            written = korean(spelled)
+            if written and len(written) >= KOREAN_NAME:
+                self._korean.setdefault(written, []).append(name)
 
     def _one(self, keys: list[tuple[str, str]]) -> str | None:
         """The one person these keys name, or None: a sound two people share names neither."""
@@ -127,6 +135,20 @@ class TranscribedNames:
             return ""
         return sound_key(anyascii(re.split(r"[\u3400-\u9fff]", word)[0]), script=_script(word))
 
+    def _in_korean(self, words: list[str], i: int) -> tuple[str | None, int]:
+        """(the one person whose name, as Korean writes it, is ``words[i]`` or ``words[i:i + 2]``
+        (family name apart), with or without the particles written onto its last word; the end of
+        those words), or (None, i + 1)."""
+        if _script(words[i]) == "HANGUL":
+            spellings = [(words[i], i + 1), (_bare(words[i]), i + 1)]
+            if i + 1 < len(words) and _script(words[i + 1]) == "HANGUL":
+                spellings += [(words[i] + words[i + 1], i + 2), (words[i] + _bare(words[i + 1]), i + 2)]
+            for spelling, end in spellings:
+                names = self._korean.get(spelling, [])
+                if len(names) == 1:
+                    return names[0], end
+        return None, i + 1
+
     def find(self, words: list[str]) -> list[tuple[str, list[str]]]:
         """(the words that spell it, [its Chinese name]) for each person of the corpus in
         ``words``, the question's letter runs, in the question's order.
@@ -134,19 +156,21 @@ class TranscribedNames:
         A name is a word with the family name's consonant classes followed by one or two with the
         given name's ("सुन हुआछिन": "sun", "hua qin"; Arabic may write each syllable apart), a
         Korean particle read off it, a Japanese one allowed after it; in scripts written without
-        spaces (Thai) a run that opens with the whole name. On XQuAD's Hindi, Arabic, Greek and Thai questions,
-        against the people of folders of 24 and of 195 documents, looser rules met ordinary words
+        spaces (Thai) a run that opens with the whole name; in Korean, also the name as Korean
+        writes it (rag/hangul.py). On XQuAD's Hindi, Arabic, Greek and Thai questions, against
+        the people of folders of 24 and of 195 documents, looser rules met ordinary words
         ("दक्षिण", south -> 杜克森) far more often than names (bench/RESULTS.md, twelfth stop). A
         Thai name in the middle of a phrase is not found."""
-        if not self._names:
+        if not self._names and not self._korean:
             return []
         keys = [self._key(w) for w in words]
         bare = [self._key(_bare(w)) for w in words]  # (Korean: without its particles)
         found: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
-            person, end = None, i + 1
-            for end in (i + 2, i + 3):  # the given name in one word or two
+            # spelled as Korean writes it ("쑨화친은", "쑨 화친은"), else by the sound of its consonants
+            person, end = self._in_korean(words, i)
+            for end in () if person else (i + 2, i + 3):  # the given name in one word or two
                 if not keys[i] or end > len(words) or not all(keys[i + 1 : end]):
                     break
                 given, script = "".join(keys[i + 1 : end]), _script(words[end - 1])

@@ -76,6 +76,15 @@ def test_ordinary_words_and_other_scripts_are_not_names():
     assert TranscribedNames({"于旭波": "yu xu bo"}).find(letter_runs("यू शू बो")) == []
 
 
+def test_a_korean_name_is_also_found_as_korean_writes_it():
+    names = TranscribedNames(PEOPLE)
+    # y, x, b: too few consonants for the sound key, but Korean writes 于旭波 one way, 위쉬보
+    assert names.find(letter_runs("위쉬보는 공작기계를 무엇이라고 표현하나요?")) == [("위쉬보는", ["于旭波"])]
+    assert names.find(letter_runs("쑨 화친은 무엇을 제안했나요?")) == [("쑨 화친은", ["孙华芹"])]
+    # two syllables are not looked for so (류잉, 刘颖, would be a word); the sound key does not reach it either
+    assert TranscribedNames({"刘颖": "liu ying"}).find(letter_runs("류잉은 누구인가요?")) == []
+
+
 def test_the_article_s_people_are_found_by_jieba():
     people = person_names([ARTICLE.read_text(encoding="utf-8")])
     assert {"孙华芹", "张帆", "徐冠巨", "张天任", "于旭波"} <= people
