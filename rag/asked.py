@@ -215,11 +215,12 @@ ATTRIBUTES = (
             "給料", "年収", "価格", "値段", "いくら(?!か|でも)"],
         ko=["매출", "(?:순|영업)이익", "이익(?:은|이|을) 얼마", "수익", "이윤", "급여", "연봉", "월급", "가격",
             "얼마(?!나| ?전| ?후| ?동안|간|만)"]),
-        # (not 价值 value, 评价 evaluation, 消费 consumption; nor 成本, cost, which a passage calls high
-        # or low without a figure: a figure comes with 元, 万 or 亿)
-        _pattern("元", "美元", "欧元", "英镑", "镑", "日圆", "日元", "港币", "营收", "收入", "销售额", "利润", "产值",
-                 "营业额", "盈利", "亏损", "价格", "(?<!评)价(?!值)", "(?<!消)费(?!力)", "资金", "投资", r"[$¥€£]",
-                 "万", "亿", "块", "钱")),
+        # (not 价值 value, 评价 evaluation, 消费 consumption, 费力 effort; 成本, cost, only with a figure
+        # after it: "使用成本高", the cost of use is high, says none)
+        _pattern("元", "美元", "欧元", "英镑", "镑", "日圆", "日元", "港币", "人民币", "台币", "美金", "RMB", "营收",
+                 "收入", "销售额", "利润", "净利", "毛利", "产值", "营业额", "盈利", "亏损", "工资", "薪", "价格",
+                 "(?<!评)价(?!值)", "(?<!消)费(?!力)", r"成本\D{0,8}\d", "资金", "投资", r"[$¥€£]", "万", "亿", "块",
+                 "钱")),
     Attribute("a head count", "人数", _asks(
         en=[r"\bhow many (?:employees|staff|workers|people (?:work|does|do|did))\b", r"\bnumber of (?:employees|staff|"
             r"workers)\b", r"\bheadcount\b",
@@ -237,9 +238,10 @@ ATTRIBUTES = (
         ja=["従業員数", "社員数", "職員数", "従業員は何人", "社員は何人", "何人の従業員", "何人の社員"],
         ko=["직원 수", "직원은 몇", "직원이 몇", "몇 명의 직원",
             "임직원 수", "근로자 수"]),
-        # (not 人才, talent, nor 队伍, a team: people named, not counted; counted, a number comes with them)
+        # (人才, talent, and 队伍, a team, only with a figure after them: "打造人才队伍" counts nobody)
         _pattern("员工", "职工", "职员", "雇员", "工人", "人员", "从业", "人数", "人口", "劳动力", "农民工",
-                 f"(?:{_NUMBER})\\s*[万千百]?[余多]?\\s*[人名位]")),
+                 f"(?:{_NUMBER})\\s*[万千百]?[余多]?\\s*[人名位]",
+                 "(?:人才|队伍)[^，。；]{0,10}?(?:\\d|[一二三四五六七八九十百千万两]{2,})")),
     Attribute("a place to stay or eat", "住宿或餐饮", _asks(
         en=[r"\bhotels?\b", r"\bwhere (?:can|should|to) (?:i|we|one) stay\b", r"\brestaurants?\b", r"\bwhere to eat\b"],
         zh=["酒店", "宾馆", "住宿", "旅馆", "民宿", "餐厅", "饭店"],  # (not 住在哪: where they live)

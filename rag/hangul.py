@@ -2,11 +2,11 @@
 Korean Language's rules (외래어 표기법, Chinese), as the Korean press writes 孙华芹 "쑨화친".
 
 Each pinyin syllable becomes one or two Hangul syllables by fixed rules: an initial consonant
-(z is ㅉ, s is ㅆ, x is ㅅ, j and zh are ㅈ), then its final (ian is 옌 or -녠, ao is -아오, ü is
--위); after ㅈ, ㅉ, ㅊ a y-glide is dropped (jia 자, qiu 추), and zhi, chi, shi, ri, zi, ci, si
-end in ㅡ. rag/transcribe.py compares a Korean question's words with the corpus's people spelled
-so, which also finds names the sound of their consonants cannot (于旭波 "위쉬보": y, x, b leave only
-two consonant classes).
+(z is ㅉ, s is ㅆ, x is ㅅ, j and zh are ㅈ), then its final (ian is 옌 alone, -ㅖㄴ after a
+consonant: tian 톈; ao is -아오, ü is -위); after ㅈ, ㅉ, ㅊ a y-glide is dropped (jia 자, qiu 추),
+and zhi, chi, shi, ri, zi, ci, si end in ㅡ. rag/transcribe.py compares a Korean question's words
+with the corpus's people spelled so, which also finds names the sound of their consonants cannot
+(于旭波 "위쉬보": y, x, b leave only two consonant classes).
 
     >>> korean("sun hua qin"), korean("yu xu bo"), korean("zhang tian ren")
     ('쑨화친', '위쉬보', '장톈런')
@@ -52,7 +52,11 @@ def _syllable(initial: int, vowel: int, final: int) -> str:
 
 
 def syllable(pinyin: str) -> str | None:
-    """One toneless pinyin syllable ("ü" as "v") in Hangul, or None if it is none."""
+    """One toneless pinyin syllable ("ü" as "v"; "lue", "nue" as "lve", "nve") in Hangul, or None if
+    it is none."""
+    pinyin = pinyin.replace("ü", "v")
+    if pinyin in ("lue", "nue"):
+        pinyin = pinyin[0] + "ve"
     if pinyin in _ALONE:
         parts, initial, consonant = _ALONE[pinyin], _SILENT, ""
     else:

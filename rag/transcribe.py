@@ -31,7 +31,7 @@ from .lexical import load_jieba
 MIN_KEY = 4  # consonant classes in a name: fewer (刘颖, "liu ying": L N) would meet ordinary words
 RUN_ON_KEY = 5  # classes: where words are not spaced apart, only a name this long is looked for
 PARTICLE = 2  # classes a Japanese particle may add after a name ("スン・ホワチンは")
-KOREAN_NAME = 3  # Hangul syllables: a name as Korean writes it is looked for if this long (류잉, 刘颖, would be a word)
+KOREAN_NAME = 3  # characters: a name as Korean writes it is looked for if this long (袁华, 위안화, is the yuan)
 # Korean particles written onto a name ("쑨화친은", "장판의", "장판에게는", "장판 씨"). A Korean name is
 # matched whole, as written or without its particles: allowing any two classes after a name, "중
 # 분류가" (middle category: j-ng, b-n-l-g) was read as 张帆 (zh-ng, f-n) with "류가" for a particle.
@@ -88,6 +88,12 @@ def _bare(word: str) -> str:
     return _KOREAN_PARTICLES.sub("", word) if _script(word) == "HANGUL" and len(word) > 2 else word
 
 
+def _unparticled(word: str) -> list[str]:
+    """A Korean word as written and with each ending that is wholly particles taken off, longest word
+    first: "왕웨이는" -> 왕웨이는, 왕웨이, 왕웨 (a name may end as a particle does: 伟 is 웨이)."""
+    return [word] + [word[:k] for k in range(len(word) - 1, 0, -1) if _KOREAN_PARTICLES.fullmatch(word[k:])]
+
+
 def readable(word: str) -> bool:
     """Is ``word`` in a script this module reads (not Latin, Cyrillic, Han or Hebrew)?"""
     return _script(word) not in _NOT_READ
@@ -101,8 +107,8 @@ class TranscribedNames:
         # family name's key and its given name's, "SN" and "HCN". A family name without a consonant
         # (吴 wu, 叶 ye, 于 yu) has no key, and its people are not looked for by it.
         self._names: dict[tuple[str, str], list[str]] = {}
-        # and each name as Korean writes it, rag/hangul.py ("쑨화친", "위쉬보"), if three syllables or
-        # more: a Korean question's word is compared with it letter for letter
+        # and each name as Korean writes it, rag/hangul.py ("쑨화친", "위쉬보"), if of KOREAN_NAME
+        # characters or more: a Korean question's word is compared with it letter for letter
         self._korean: dict[str, list[str]] = {}
         for name, spelled in people.items():
             family, _, given = spelled.partition(" ")
@@ -110,7 +116,7 @@ class TranscribedNames:
             if all(keys) and len("".join(keys)) >= MIN_KEY:
                 self._names.setdefault(keys, []).append(name)
             written = korean(spelled)
-            if written and len(written) >= KOREAN_NAME:
+            if written and len(name) >= KOREAN_NAME:
                 self._korean.setdefault(written, []).append(name)
 
     def _one(self, keys: list[tuple[str, str]]) -> str | None:
@@ -140,9 +146,9 @@ class TranscribedNames:
         (family name apart), with or without the particles written onto its last word; the end of
         those words), or (None, i + 1)."""
         if _script(words[i]) == "HANGUL":
-            spellings = [(words[i], i + 1), (_bare(words[i]), i + 1)]
+            spellings = [(spelled, i + 1) for spelled in _unparticled(words[i])]
             if i + 1 < len(words) and _script(words[i + 1]) == "HANGUL":
-                spellings += [(words[i] + words[i + 1], i + 2), (words[i] + _bare(words[i + 1]), i + 2)]
+                spellings += [(words[i] + spelled, i + 2) for spelled in _unparticled(words[i + 1])]
             for spelling, end in spellings:
                 names = self._korean.get(spelling, [])
                 if len(names) == 1:

@@ -165,6 +165,11 @@ def test_an_ascii_question_in_a_language_without_cues_is_read_with_english_cues(
     ("a revenue, profit or price", "该机床售价约为每台80万。"),
     ("a revenue, profit or price", "订阅费用为每月99元。"),
     ("a head count", "研发人才队伍达2000人。"),  # counted
+    ("a head count", "集聚各类人才超1.5万。"),  # talent counted, no 人 after the figure
+    ("a head count", "科技人才队伍规模超过两千。"),
+    ("a revenue, profit or price", "单位生产成本下降18%。"),  # a cost with a figure
+    ("a revenue, profit or price", "平均月薪8000。"),
+    ("a revenue, profit or price", "毛利率为35.2%。"),
     ("contact details", "服务热线：400-826-8826"),
     ("contact details", "地址：杭州市萧山区市心北路三号"),
     ("contact details", "Tel: 0571-8288 8888"),

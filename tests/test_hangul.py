@@ -21,3 +21,4 @@ def test_the_rules_that_change_a_syllable():
     assert [syllable(s) for s in ("zhi", "shi", "zi", "si", "ri", "ji")] == ["즈", "스", "쯔", "쓰", "르", "지"]
     assert [syllable(s) for s in ("ju", "xuan", "jun", "yue")] == ["쥐", "쉬안", "쥔", "웨"]  # u after j q x is ü
     assert syllable("tsu") is None and korean("sun tsu") is None  # not Mandarin
+    assert syllable("lue") == syllable("lve") == syllable("lüe") == "뤠"  # ü however it is written

@@ -81,8 +81,13 @@ def test_a_korean_name_is_also_found_as_korean_writes_it():
     # y, x, b: too few consonants for the sound key, but Korean writes 于旭波 one way, 위쉬보
     assert names.find(letter_runs("위쉬보는 공작기계를 무엇이라고 표현하나요?")) == [("위쉬보는", ["于旭波"])]
     assert names.find(letter_runs("쑨 화친은 무엇을 제안했나요?")) == [("쑨 화친은", ["孙华芹"])]
-    # two syllables are not looked for so (류잉, 刘颖, would be a word); the sound key does not reach it either
-    assert TranscribedNames({"刘颖": "liu ying"}).find(letter_runs("류잉은 누구인가요?")) == []
+    # a name ending as a particle does (伟 웨이, 曼 만), with a particle after it
+    people = TranscribedNames({"王伟东": "wang wei dong", "张晓曼": "zhang xiao man"})
+    assert people.find(letter_runs("왕웨이둥은 누구인가요?")) == [("왕웨이둥은", ["王伟东"])]
+    assert people.find(letter_runs("장샤오만을 만났나요?")) == [("장샤오만을", ["张晓曼"])]
+    # names of two characters are not looked for so: 袁华 is 위안화, the yuan; 蔡娜 차이나, China
+    people = TranscribedNames({"袁华": "yuan hua", "蔡娜": "cai na", "刘颖": "liu ying"})
+    assert people.find(letter_runs("매출을 위안화로 환산하면? 메이드 인 차이나, 류잉은?")) == []
 
 
 def test_the_article_s_people_are_found_by_jieba():
