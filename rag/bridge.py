@@ -35,6 +35,7 @@ from pathlib import Path
 
 from anyascii import anyascii
 
+from .hangul import is_syllable, opens_with
 from .lexical import HAN, to_traditional
 
 # A romanised word; the "s" of a possessive ("Guanju's") is not a word of its own.
@@ -333,15 +334,11 @@ _KOREAN_GRAMMAR = re.compile(r"^(?:(?:위|대|통|관|의)(?:해|한|하여|해�
 _KOREAN_ENDINGS = frozenset("하한할함합해했되된될됨됐돼이인일임입였")
 
 
-def _is_hangul(syllable: str) -> bool:
-    return "\uac00" <= syllable <= "\ud7a3"
-
-
 def _bu(written: str, reading: str) -> str:
     """``reading`` with 不 read 부 before a syllable opening with ㄷ or ㅈ (不动产 부동산, 不足 부족)."""
     out = list(reading)
     for i, char in enumerate(written[:-1]):
-        if char == "不" and out[i] == "불" and _is_hangul(out[i + 1]) and (ord(out[i + 1]) - 0xAC00) // 588 in (3, 12):
+        if char == "不" and out[i] == "불" and opens_with(out[i + 1], "d", "j"):
             out[i] = "부"
     return "".join(out)
 
@@ -512,7 +509,7 @@ class Dictionary:
                     continue
                 opening = _bu(written, translate(written, "substitution"))
                 inside = _bu(written, translate("가" + written, "substitution")[1:])  # (after a vowel)
-                if all(_is_hangul(c) for c in opening + inside):  # every character has a reading
+                if all(is_syllable(c) for c in opening + inside):  # every character has a reading
                     index[opening].add(word)
                     index[inside].add(word)
             self._by_korean = dict(index)

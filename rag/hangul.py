@@ -51,6 +51,17 @@ def _syllable(initial: int, vowel: int, final: int) -> str:
     return chr(0xAC00 + (initial * 21 + vowel) * 28 + final)
 
 
+def is_syllable(char: str) -> bool:
+    """Is ``char`` a whole Hangul syllable (가 to 힣)?"""
+    return "\uac00" <= char <= "\ud7a3"
+
+
+def opens_with(char: str, *consonants: str) -> bool:
+    """Does the Hangul syllable ``char`` open with the initial of one of ``consonants`` (pinyin
+    initials: "d" for ㄷ, "j" for ㅈ)?"""
+    return is_syllable(char) and (ord(char) - 0xAC00) // (21 * 28) in {_INITIAL[c] for c in consonants}
+
+
 def syllable(pinyin: str) -> str | None:
     """One toneless pinyin syllable ("ü" as "v"; "lue", "nue" as "lve", "nve") in Hangul, or None if
     it is none."""

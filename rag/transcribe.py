@@ -82,16 +82,16 @@ def _script(word: str) -> str:
     return unicodedata.name(word[0], "").split(" ")[0] if word else ""
 
 
-def _bare(word: str) -> str:
-    """A Korean word without the particles written onto it ("쑨화친은" -> "쑨화친", "장판에게는" ->
-    "장판"); any other as it is. A name may end as a particle does (张晓曼 "장샤오만"): both are tried."""
-    return _KOREAN_PARTICLES.sub("", word) if _script(word) == "HANGUL" and len(word) > 2 else word
-
-
 def _unparticled(word: str) -> list[str]:
     """A Korean word as written and with each ending that is wholly particles taken off, longest word
     first: "왕웨이는" -> 왕웨이는, 왕웨이, 왕웨 (a name may end as a particle does: 伟 is 웨이)."""
     return [word] + [word[:k] for k in range(len(word) - 1, 0, -1) if _KOREAN_PARTICLES.fullmatch(word[k:])]
+
+
+def _bare(word: str) -> str:
+    """A Korean word without all the particles written onto it ("쑨화친은" -> "쑨화친", "장판에게는" ->
+    "장판"); any other as it is. A name may end as a particle does (张晓曼 "장샤오만"): both are tried."""
+    return _unparticled(word)[-1] if _script(word) == "HANGUL" and len(word) > 2 else word
 
 
 def readable(word: str) -> bool:
@@ -170,7 +170,9 @@ class TranscribedNames:
         if not self._names and not self._korean:
             return []
         keys = [self._key(w) for w in words]
-        bare = [self._key(_bare(w)) for w in words]  # (Korean: without its particles)
+        # (Korean: without its particles; any other word's key is its own)
+        bare = [key if stripped == word else self._key(stripped)
+                for word, key, stripped in zip(words, keys, map(_bare, words), strict=True)]
         found: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
