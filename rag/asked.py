@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .lexical import simplified
+from .lexical import simplified, unaccented
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,7 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 def _unaccented_greek(text: str) -> str:
     """Greek without its accents and with one sigma: capitals are written unaccented ("ΠΟΥ
     ΓΕΝΝΗΘΗΚΕ"), and many type lower case so too; cue and question are compared so."""
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", bare).replace("ς", "σ")
+    return unaccented(text).replace("ς", "σ")
 
 
 def _asks(**cues: Sequence[str]) -> dict[str, re.Pattern[str]]:

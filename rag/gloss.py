@@ -17,13 +17,12 @@ For a reader who asked in English and cannot read the Chinese that answers them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from .bridge import cedict_entries
-from .lexical import is_han, load_jieba, simplified
+from .lexical import is_han, load_jieba, simplified, unaccented
 
 MAX_SENSES = 3  # senses shown on hover: the commonest come first in CC-CEDICT
 # jieba's tags of words that carry no content of their own: particles, prepositions, conjunctions,
@@ -113,7 +112,7 @@ def _spelled_name(text: str) -> tuple[str, str]:
     """(pinyin, name as written in English: "Zhāng Tiānrèn", "Zhang Tianren") of a Chinese name."""
     table = readings()
     syllables = [table[c][0] if c in table else c for c in text]
-    plain = ["".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)) for s in syllables]
+    plain = [unaccented(s) for s in syllables]
     spelled = plain[0].capitalize() + (" " + "".join(plain[1:]).capitalize() if len(plain) > 1 else "")
     return " ".join(syllables), spelled
 

@@ -163,6 +163,11 @@ def from_japanese(text: str) -> str:
     return text.translate(_japanese_table())
 
 
+def unaccented(text: str) -> str:
+    """``text`` without the marks written on its letters: "Zhāng" -> "Zhang", "γεννήθηκε" -> "γεννηθηκε"."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
 def simplified(text: str) -> str:
     """``text`` in simplified characters, the same length: traditional and simplified Chinese are
     one language to a reader, so every lexical match (BM25, characters, names, evidence) is made
