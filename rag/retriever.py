@@ -63,7 +63,11 @@ EVIDENCE_MARGIN = 0.5
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
                         r"\u2060-\u2069\ufeff\ud800-\udfff]")
 _PASSAGE_COS, _BM25 = PASSAGE_FEATURES.index("passage_cos"), PASSAGE_FEATURES.index("bm25")
-_LATIN_OR_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9&\-]*|\d+(?:\.\d+)?")
+# A Latin word, brand or acronym ("NFL", "Sky", "5G") or a number; never the ASCII piece of a word
+# with accents ("Haushaltsgröße" is no "Haushaltsgr" and "e", which the corpus may well hold)
+_ACCENTED = "À-ÖØ-öø-ɏḀ-ỿ"
+_LATIN_OR_NUMBER = re.compile(rf"(?<![A-Za-z{_ACCENTED}])[A-Za-z][A-Za-z0-9&\-]*(?![A-Za-z{_ACCENTED}])"
+                              r"|\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,18 @@ def test_another_language_reaches_the_text_by_names_not_by_the_english_dictionar
     assert english.language == "en" and "企业" in english.terms
 
 
+def test_a_word_with_accents_lends_no_latin_pieces_to_the_terms(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    # the corpus holds a Latin "e" and "t" ("5G e t"): the ASCII pieces of "Haushaltsgröße" and
+    # "heißt" used to reach them
+    (settings.corpus_dir / "latin.md").write_text("# 网络\n\n运营商测试了 5G e t 网络。\n", encoding="utf-8")
+    retriever = Retriever(settings, fake_encoder)
+    query = retriever.analyse("Wie heißt die durchschnittliche Haushaltsgröße?")
+    assert not {"e", "t", "gr"} & set(query.terms)
+    assert "5" in retriever.analyse("Wann kam 5G für Haushalte in München?").terms  # numbers still carry over
+
+
 def test_another_language_reaches_terms_through_english_words_spelled_alike(settings, fake_encoder):
     from rag.retriever import Retriever
 
