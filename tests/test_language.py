@@ -121,6 +121,19 @@ def test_a_word_with_accents_lends_no_latin_pieces_to_the_terms(settings, fake_e
     assert "5" in retriever.analyse("Wann kam 5G für Haushalte in München?").terms  # numbers still carry over
 
 
+def test_a_lower_case_latin_word_of_another_language_is_no_term(settings, fake_encoder):
+    from rag.retriever import Retriever
+
+    # the corpus quotes "von" and "ein" in a name and a title, and a brand "Sky"
+    text = "# 人物\n\n路德维希·冯·米塞斯（Ludwig von Mises）写了 ein 书，Sky 公司出版。\n"
+    (settings.corpus_dir / "latin.md").write_text(text, encoding="utf-8")
+    retriever = Retriever(settings, fake_encoder)
+    german = retriever.analyse("Welches Buch von Sky schrieb ein Ökonom?")
+    assert german.language == "de" and "sky" in german.terms and not {"von", "ein"} & set(german.terms)
+    english = retriever.analyse("Which book did Ludwig von Mises write?")  # English keeps its own rules
+    assert "von" in english.terms and "mises" in english.terms
+
+
 def test_another_language_reaches_terms_through_english_words_spelled_alike(settings, fake_encoder):
     from rag.retriever import Retriever
 
