@@ -345,7 +345,7 @@ class Retriever:
             # another language a word in lower case is the language's own ("von", "ein", "cho"), not a
             # brand or acronym the text may quote: only one with a capital or a digit is kept.
             own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS
-                   and (language == "en" or not w.islower())]
+                   and (language == "en" or not w.islower() or any(c.isdigit() for c in w))]
             # Chinese written inside an English question ("What does 传化 do?", or a follow-up
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
