@@ -63,11 +63,12 @@ EVIDENCE_MARGIN = 0.5
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e"
                         r"\u2060-\u2069\ufeff\ud800-\udfff]")
 _PASSAGE_COS, _BM25 = PASSAGE_FEATURES.index("passage_cos"), PASSAGE_FEATURES.index("bm25")
-# A Latin word, brand or acronym ("NFL", "Sky", "5G") or a number; never the ASCII piece of a word
-# with accents ("Haushaltsgröße" is no "Haushaltsgr" and "e", which the corpus may well hold)
+# A Latin word, brand or acronym ("NFL", "Sky", "5G", whole, as the corpus's tokens keep it) or a
+# number; never the ASCII piece of a word with accents ("Haushaltsgröße" is no "Haushaltsgr" and
+# "e", which the corpus may well hold; a brand with accents, "Nestlé", is no term either)
 _ACCENTED = "À-ÖØ-öø-ɏḀ-ỿ"
-_LATIN_OR_NUMBER = re.compile(rf"(?<![A-Za-z{_ACCENTED}])[A-Za-z][A-Za-z0-9&\-]*(?![A-Za-z{_ACCENTED}])"
-                              r"|\d+(?:\.\d+)?")
+_LATIN_OR_NUMBER = re.compile(rf"(?<![A-Za-z{_ACCENTED}])(?:\d+[A-Za-z]|[A-Za-z])[A-Za-z0-9&\-]*"
+                              rf"(?![A-Za-z{_ACCENTED}])|\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,17 @@ class Hit:
                 "text": p.text, "evidence": self.evidence, "evidence_start": self.evidence_start,
                 "evidence_end": self.evidence_end, "evidence_spans": [list(s) for s in self.evidence_spans],
                 "id": p.id}
+
+
+def _quoted(word: re.Match, question: str) -> bool:
+    """Is this Latin word of a question not in English one a text may quote (a brand, an acronym, a
+    name: "Sky", "NFL", "x86"), not the language's own ("von", "ein", "cho")? It has a digit, or a
+    capital other than the one opening the question ("Von wem…", "De qué…")."""
+    text = word.group()
+    if any(c.isdigit() for c in text):
+        return True
+    opens = not question[: word.start()].strip(" \t\"'“‘«¿¡([")
+    return any(c.isupper() for c in (text[1:] if opens else text))
 
 
 def _has_unknown_name(text: str, found_a_name: bool, reached: set[str]) -> bool:
@@ -341,11 +353,9 @@ class Retriever:
             lang, terms = "zh", tokenize(text)
             units = [[t] for t in terms]
         else:
-            # Latin words and numbers of the question that the corpus has too ("NFL", "2015"). In
-            # another language a word in lower case is the language's own ("von", "ein", "cho"), not a
-            # brand or acronym the text may quote: only one with a capital or a digit is kept.
-            own = [w.lower() for w in _LATIN_OR_NUMBER.findall(text) if w.lower() not in EN_STOPWORDS
-                   and (language == "en" or not w.islower() or any(c.isdigit() for c in w))]
+            # Latin words and numbers of the question that the corpus has too ("NFL", "2015").
+            own = [w.group().lower() for w in _LATIN_OR_NUMBER.finditer(text)
+                   if w.group().lower() not in EN_STOPWORDS and (language == "en" or _quoted(w, text))]
             # Chinese written inside an English question ("What does 传化 do?", or a follow-up
             # completed with a Chinese name) is the user quoting the text: its words are terms,
             # and a run the corpus has as a word counts as a name, like a name spelled in pinyin.
